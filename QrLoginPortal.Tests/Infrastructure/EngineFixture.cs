@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using QrLoginPortal.Audit;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.Tests.Infrastructure;
+
+/// <summary>The QR engine wired by hand over a fresh database and a fake clock.</summary>
+public sealed class EngineFixture : IDisposable
+{
+    public EngineFixture()
+    {
+        Database = new TestDatabase();
+        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        Notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
+        Audit = new AuditLog(Database, Clock);
+        Settings = new QrSettingsStore(Database, Audit, Clock);
+        Service = new QrLoginService(Database, Settings, Notifier, Audit, Clock, NullLogger<QrLoginService>.Instance);
+    }
+
+    public TestDatabase Database { get; }
+    public FakeTimeProvider Clock { get; }
+    public InProcessTransactionNotifier Notifier { get; }
+    public AuditLog Audit { get; }
+    public QrSettingsStore Settings { get; }
+    public QrLoginService Service { get; }
+
+    public static readonly QrRequester Browser = new("203.0.113.10", "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36",
+        new byte[32]);
+
+    public void Dispose() => Database.Dispose();
+}

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace QrLoginPortal.Tests.Infrastructure;
+
+/// <summary>
+/// The real portal in process over a real SQLite file, with a fake clock and throw-away data
+/// protection keys. The Development demo user exists, as on a developer's machine.
+/// </summary>
+public sealed partial class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string DemoEmail = "demo@qrlogin.local";
+    public const string DemoPassword = "Demo-Passw0rd!";
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "Admin-Passw0rd!";
+
+    private readonly TestDatabase _database = new();
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:DefaultConnection", _database.ConnectionString);
+        builder.UseSetting("Portal:Admin:Email", AdminEmail);
+        builder.UseSetting("Portal:Admin:Password", AdminPassword);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        });
+    }
+
+    /// <summary>A client with its own cookie jar that does not follow redirects, like one browser.</summary>
+    public BrowserClient CreateBrowser(string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36")
+    {
+        var cookies = new CookieContainer();
+        var client = CreateDefaultClient(new CookieContainerHandler(cookies));
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        return new BrowserClient(client, cookies);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _database.Dispose();
+        }
+    }
+
+    public sealed partial class BrowserClient(HttpClient http, CookieContainer cookies) : IDisposable
+    {
+        public HttpClient Http => http;
+        public CookieContainer Cookies => cookies;
+
+        public string? Cookie(string name) => cookies.GetAllCookies().FirstOrDefault(c => c.Name == name)?.Value;
+
+        /// <summary>GETs a page and returns its HTML (throws on a non-success status).</summary>
+        public async Task<string> GetPageAsync(string url)
+        {
+            var response = await http.GetAsync(url);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"GET {url} answered {(int)response.StatusCode}: {html[..Math.Min(html.Length, 500)]}");
+            return html;
+        }
+
+        /// <summary>Posts a Blazor SSR form as a browser would, with the antiforgery token taken from <paramref name="pageHtml"/>.</summary>
+        public Task<HttpResponseMessage> PostFormAsync(string url, string pageHtml, string formName, IDictionary<string, string> fields)
+        {
+            var form = new Dictionary<string, string>(fields)
+            {
+                ["_handler"] = formName,
+                ["__RequestVerificationToken"] = AntiforgeryToken(pageHtml),
+            };
+            return http.PostAsync(url, new FormUrlEncodedContent(form));
+        }
+
+        /// <summary>Signs in with the password form of /login.</summary>
+        public async Task SignInWithPasswordAsync(string email, string password)
+        {
+            var page = await GetPageAsync("/login");
+            var response = await PostFormAsync("/login", page, "login", new Dictionary<string, string>
+            {
+                ["Input.Email"] = email,
+                ["Input.Password"] = password,
+            });
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.NotNull(Cookie(".AspNetCore.Identity.Application"));
+        }
+
+        public static string AntiforgeryToken(string html)
+        {
+            var match = TokenInput().Match(html);
+            Assert.True(match.Success, "The page has no antiforgery token");
+            return WebUtility.HtmlDecode(match.Groups[1].Value);
+        }
+
+        [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+        private static partial Regex TokenInput();
+
+        public void Dispose() => http.Dispose();
+    }
+}

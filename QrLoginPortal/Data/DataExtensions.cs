@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace QrLoginPortal.Data;
+
+public static class DataExtensions
+{
+    public static IHostApplicationBuilder AddPortalData(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("DefaultConnection")
+            ?? throw new InvalidOperationException("Connection string 'DefaultConnection' not found.");
+
+        // A factory, because circuits outlive requests: each operation gets its own short context.
+        // It also registers ApplicationDbContext as scoped for Identity's stores.
+        builder.Services.AddDbContextFactory<ApplicationDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddDatabaseDeveloperPageExceptionFilter();
+
+        builder.Services.AddOptions<PortalOptions>()
+            .BindConfiguration(PortalOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return builder;
+    }
+
+    /// <summary>Creates or upgrades the database and makes sure the first admin (and in Development the demo user) exist.</summary>
+    public static async Task InitializePortalDataAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+    }
+}

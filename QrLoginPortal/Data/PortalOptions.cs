@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace QrLoginPortal.Data;
+
+/// <summary>Section "Portal" of the configuration: where the portal is reached and who its first users are.</summary>
+public sealed class PortalOptions : IValidatableObject
+{
+    public const string Section = "Portal";
+
+    /// <summary>
+    /// The origin a phone uses to reach this portal (e.g. https://portal.example.com or
+    /// http://192.168.1.20:5126). Empty: the origin of the browser's own request.
+    /// </summary>
+    public string? PublicOrigin { get; set; }
+
+    public AccountSeed Admin { get; set; } = new() { Email = "admin@qrlogin.local" };
+
+    /// <summary>The demo account created in Development so a phone can sign in at once.</summary>
+    public AccountSeed DemoUser { get; set; } = new() { Email = "demo@qrlogin.local", Password = "Demo-Passw0rd!" };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(PublicOrigin)
+            && (!Uri.TryCreate(PublicOrigin, UriKind.Absolute, out var origin)
+                || origin.Scheme is not ("https" or "http")
+                || origin.AbsolutePath != "/" || !string.IsNullOrEmpty(origin.Query)))
+        {
+            yield return new ValidationResult(
+                $"Portal:PublicOrigin must be an http(s) origin such as https://portal.example.com (got '{PublicOrigin}').",
+                [nameof(PublicOrigin)]);
+        }
+    }
+
+    public sealed class AccountSeed
+    {
+        public string? Email { get; set; }
+        public string? Password { get; set; }
+    }
+}

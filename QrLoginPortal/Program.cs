@@ -1,0 +1,51 @@
+using MudBlazor.Services;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Components;
+using QrLoginPortal.Components.Account;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.SignIn;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddRazorComponents()
+    .AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddHttpContextAccessor();
+
+builder.AddPortalData();
+builder.AddPortalIdentity();
+builder.AddAudit();
+builder.AddQrLogin();
+builder.AddQrSignIn();
+
+var app = builder.Build();
+
+if (app.Environment.IsDevelopment())
+{
+    app.UseMigrationsEndPoint();
+}
+else
+{
+    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    app.UseHsts();
+}
+
+app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseSecurityHeaders();
+app.UseHttpsRedirection();
+app.UseRateLimiter();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapRazorComponents<App>()
+    // SecurityHeaders already sends frame-ancestors 'none'; Blazor's own 'self' header would only add a second, weaker one.
+    .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
+app.MapAdditionalIdentityEndpoints();
+app.MapQrSignIn();
+
+await app.InitializePortalDataAsync();
+app.Run();
+
+/// <summary>Visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,18 @@
+using QRCoder;
+
+namespace QrLoginPortal.QrLogin;
+
+/// <summary>Renders a QR code as PNG bytes on the server (no script, no third party sees the code).</summary>
+public static class QrCodeRenderer
+{
+    /// <param name="content">The text to encode, e.g. the approval URL.</param>
+    /// <param name="pixelsPerModule">Size of one QR module in pixels.</param>
+    public static byte[] RenderPng(string content, int pixelsPerModule = 8)
+    {
+        using var data = QRCodeGenerator.GenerateQrCode(content, QRCodeGenerator.ECCLevel.M);
+        return new PngByteQRCode(data).GetGraphic(pixelsPerModule);
+    }
+
+    public static string RenderPngDataUri(string content, int pixelsPerModule = 8) =>
+        "data:image/png;base64," + Convert.ToBase64String(RenderPng(content, pixelsPerModule));
+}

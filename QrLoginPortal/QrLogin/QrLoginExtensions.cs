@@ -1,0 +1,20 @@
+namespace QrLoginPortal.QrLogin;
+
+public static class QrLoginExtensions
+{
+    /// <summary>The QR login engine: settings, service, notifier and the background sweeper.</summary>
+    public static IHostApplicationBuilder AddQrLogin(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<QrLoginOptions>()
+            .BindConfiguration(QrLoginOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+        builder.Services.AddSingleton<QrSettingsStore>();
+        builder.Services.AddSingleton<QrLoginService>();
+        builder.Services.AddHostedService<QrSweeper>();
+        return builder;
+    }
+}

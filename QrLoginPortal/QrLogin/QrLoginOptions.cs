@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace QrLoginPortal.QrLogin;
+
+/// <summary>Operational settings of the engine (section "QrLogin" of the configuration). The security settings an admin edits live in <see cref="QrSettings"/>.</summary>
+public sealed class QrLoginOptions
+{
+    public const string Section = "QrLogin";
+
+    /// <summary>How often overdue PENDING transactions are marked TIMEOUT and their waiters told.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long finished transactions are kept before they are deleted.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The rate at which failed lsi attempts are tolerated across the portal; shown with weak-lsi warnings.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedAttemptsPerHour { get; set; } = 1000;
+}

@@ -1,0 +1,304 @@
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+
+namespace QrLoginPortal.QrLogin;
+
+/// <summary>
+/// The QR login engine: creates transactions, lets a signed-in phone approve or deny them, and turns
+/// an approval into a one-time sign-in ticket. Every state change is a single compare-and-set update,
+/// so concurrent callers cannot both win. Knows nothing of pages or HTTP.
+/// </summary>
+public sealed class QrLoginService(
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    QrSettingsStore settingsStore,
+    ITransactionNotifier notifier,
+    AuditLog audit,
+    TimeProvider clock,
+    ILogger<QrLoginService> logger)
+{
+    private const int MaxSecretInputLength = 256;
+
+    /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
+    /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
+    public async Task<NewQrTransaction> CreateAsync(QrRequester requester, string profileId = QrLoginDefaults.ProfileId,
+        CancellationToken ct = default)
+    {
+        var settings = await settingsStore.GetAsync(ct);
+        if (!settings.Enabled)
+        {
+            throw new QrLoginDisabledException();
+        }
+
+        // A short lsi can collide with a row still kept for its retention period: draw again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var lsi = Secrets.Generate(settings.LsiCharset, settings.LsiLength);
+            var dsi = Secrets.Generate(settings.DsiCharset, settings.DsiLength);
+            var transaction = new QrTransaction
+            {
+                Id = Guid.CreateVersion7(now),
+                LsiHash = Secrets.Hash(lsi),
+                DsiHash = Secrets.Hash(dsi),
+                State = QrTransactionState.Pending,
+                CreatedAt = now,
+                UpdatedAt = now,
+                ExpiresAt = now.AddSeconds(settings.ExpirySeconds),
+                ProfileId = profileId,
+                RequesterIp = Truncate(requester.Ip, 64),
+                RequesterUserAgent = Truncate(requester.UserAgent, 512),
+                BrowserBindingHash = requester.BrowserBindingHash,
+            };
+
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.QrTransactions.Add(transaction);
+            db.AuditEvents.Add(audit.Create(AuditTypes.QrCreate, AuditOutcomes.Success, subject: transaction.Id.ToString(),
+                ip: transaction.RequesterIp, details: $"profile {profileId}, expires in {settings.ExpirySeconds}s"));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                logger.LogInformation("A new lsi collided with a stored one; drawing again");
+                continue;
+            }
+
+            return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
+        }
+    }
+
+    /// <summary>The transaction as its dsi holder may see it; null when the id is unknown or the dsi wrong (alike).</summary>
+    public async Task<QrTransactionView?> GetAsync(Guid id, string? dsi, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(dsi))
+        {
+            return null;
+        }
+
+        var dsiHash = Secrets.Hash(dsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrTransactions.AsNoTracking()
+            .Where(t => t.Id == id && t.DsiHash == dsiHash)
+            .Select(t => new QrTransactionView(t.Id, t.State, t.ScannedAt != null, t.CreatedAt, t.UpdatedAt, t.ExpiresAt, t.ProfileId,
+                t.State == QrTransactionState.Success ? t.UserId : null))
+            .SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// The phone opened the QR link: returns what it should show, and marks the transaction scanned
+    /// (once) so the browser can say "check your phone". Null when the lsi is unknown, expired or used.
+    /// </summary>
+    public async Task<ApprovalRequest?> OpenAsync(string? lsi, string userId, string? ip, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(lsi))
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var lsiHash = Secrets.Hash(lsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var request = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.LsiHash == lsiHash)
+            .Where(QrTransaction.AttemptableAt(now))
+            .Select(t => new { t.Id, t.RequesterIp, t.RequesterUserAgent, t.CreatedAt, t.ExpiresAt, t.ScannedAt })
+            .SingleOrDefaultAsync(ct);
+        if (request is null)
+        {
+            return null;
+        }
+
+        if (request.ScannedAt is null)
+        {
+            var marked = await db.QrTransactions
+                .Where(t => t.Id == request.Id && t.ScannedAt == null)
+                .Where(QrTransaction.AttemptableAt(now))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ScannedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
+            if (marked == 1)
+            {
+                await audit.WriteAsync(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip, ct: ct);
+                await notifier.PublishAsync(new QrTransactionChanged(request.Id, QrTransactionState.Pending, Scanned: true, now));
+            }
+        }
+
+        return new ApprovalRequest(request.Id, request.RequesterIp, request.RequesterUserAgent, request.CreatedAt, request.ExpiresAt);
+    }
+
+    /// <summary>The signed-in <paramref name="userId"/> approves: PENDING → SUCCESS, if nobody else got there first and it has not expired.</summary>
+    public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
+        CancellationToken ct = default) =>
+        AttemptAsync(lsi, userId, approve: true, keepSignedIn, ip, userAgent, ct);
+
+    /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
+    public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
+        AttemptAsync(lsi, userId, approve: false, keepSignedIn: false, ip, userAgent, ct);
+
+    /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
+    public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(dsi))
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        var dsiHash = Secrets.Hash(dsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cancelled = await db.QrTransactions
+            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
+        if (cancelled == 1)
+        {
+            await audit.WriteAsync(AuditTypes.QrCancel, AuditOutcomes.Success, subject: id.ToString(), ip: ip, details: "cancelled by the browser", ct: ct);
+            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
+        }
+
+        return cancelled == 1;
+    }
+
+    /// <summary>
+    /// For the browser holding the dsi of an approved, unconsumed transaction: a one-time ticket that
+    /// an HTTP endpoint exchanges for the authentication cookie. A new ticket replaces the previous one.
+    /// </summary>
+    public async Task<string?> IssueTicketAsync(Guid id, string? dsi, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(dsi))
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var dsiHash = Secrets.Hash(dsi);
+        var ticket = Secrets.NewToken();
+        var ticketHash = Secrets.Hash(ticket);
+        var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var issued = await db.QrTransactions
+            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TicketHash, ticketHash).SetProperty(t => t.TicketExpiresAt, ticketExpiry), ct);
+        return issued == 1 ? ticket : null;
+    }
+
+    /// <summary>
+    /// Exchanges a ticket for the approving user, once: the ticket must be unexpired, unused and
+    /// presented by the browser that started the transaction (the hash of its binding cookie).
+    /// </summary>
+    public async Task<RedeemedTicket?> RedeemTicketAsync(string? ticket, byte[]? browserBindingHash, string? ip, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(ticket) || browserBindingHash is not { Length: 32 })
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var ticketHash = Secrets.Hash(ticket);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var consumed = await db.QrTransactions
+            .Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
+                        && t.State == QrTransactionState.Success && t.ConsumedAt == null && t.TicketExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
+        if (consumed != 1)
+        {
+            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
+            return null;
+        }
+
+        var redeemed = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.TicketHash == ticketHash)
+            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
+            .SingleAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, redeemed.UserId, redeemed.TransactionId.ToString(), ip, ct: ct);
+        return redeemed;
+    }
+
+    /// <summary>Marks every overdue PENDING transaction TIMEOUT and tells its waiters. Returns how many expired.</summary>
+    public async Task<int> ExpireOverdueAsync(CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var overdue = await db.QrTransactions.AsNoTracking().Where(QrTransaction.OverdueAt(now)).OrderBy(t => t.ExpiresAt).Select(t => t.Id).Take(1000).ToListAsync(ct);
+        var expired = 0;
+        foreach (var id in overdue)
+        {
+            var changed = await db.QrTransactions
+                .Where(t => t.Id == id)
+                .Where(QrTransaction.OverdueAt(now))
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Timeout).SetProperty(t => t.UpdatedAt, now), ct);
+            if (changed == 1)
+            {
+                expired++;
+                db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
+                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now));
+            }
+        }
+
+        if (expired > 0)
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
+        return expired;
+    }
+
+    /// <summary>Deletes finished transactions last changed before <paramref name="retention"/> ago.</summary>
+    public async Task<int> PurgeFinishedAsync(TimeSpan retention, CancellationToken ct = default)
+    {
+        var cutoff = clock.GetUtcNow() - retention;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrTransactions
+            .Where(t => t.State != QrTransactionState.Pending && t.UpdatedAt < cutoff)
+            .ExecuteDeleteAsync(ct);
+    }
+
+    private async Task<AttemptResult> AttemptAsync(string? lsi, string userId, bool approve, bool keepSignedIn, string? ip,
+        string? userAgent, CancellationToken ct)
+    {
+        var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
+        if (!IsPlausibleSecret(lsi))
+        {
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: "malformed code", ct: ct);
+            return AttemptResult.NotAvailable;
+        }
+
+        var now = clock.GetUtcNow();
+        var lsiHash = Secrets.Hash(lsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var id = await db.QrTransactions.AsNoTracking().Where(t => t.LsiHash == lsiHash).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct);
+        var changed = 0;
+        if (id is { } transactionId)
+        {
+            var newState = approve ? QrTransactionState.Success : QrTransactionState.Failed;
+            var approverIp = Truncate(ip, 64);
+            var approverAgent = Truncate(userAgent, 512);
+            changed = await db.QrTransactions
+                .Where(t => t.Id == transactionId)
+                .Where(QrTransaction.AttemptableAt(now))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.State, newState)
+                    .SetProperty(t => t.UserId, userId)
+                    .SetProperty(t => t.KeepSignedIn, keepSignedIn)
+                    .SetProperty(t => t.ApproverIp, approverIp)
+                    .SetProperty(t => t.ApproverUserAgent, approverAgent)
+                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now)
+                    .SetProperty(t => t.UpdatedAt, now), ct);
+        }
+
+        if (changed != 1)
+        {
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, id?.ToString(), ip, "unknown, expired or used code", ct);
+            return AttemptResult.NotAvailable;
+        }
+
+        await audit.WriteAsync(type, AuditOutcomes.Success, userId, id.ToString(), ip, approve ? null : "I did not try to sign in", ct);
+        await notifier.PublishAsync(new QrTransactionChanged(id!.Value,
+            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now));
+        return approve ? AttemptResult.Approved : AttemptResult.Denied;
+    }
+
+    private static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= MaxSecretInputLength;
+
+    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+
+namespace QrLoginPortal.QrLogin;
+
+/// <summary>What a waiter learns when a transaction changes. Carries no secret and no user data.</summary>
+public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At);
+
+/// <summary>
+/// Pushes state changes to whoever waits on a transaction. Keyed by transaction id, so a change
+/// reaches only the page (or long poll) that started it. In-process today; another node's bus can
+/// implement this interface later.
+/// </summary>
+public interface ITransactionNotifier
+{
+    /// <summary>Calls <paramref name="handler"/> for every change of <paramref name="transactionId"/> until the returned handle is disposed.</summary>
+    IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler);
+
+    Task PublishAsync(QrTransactionChanged change);
+
+    /// <summary>How many subscriptions are live: a waiting page that went away must not leave one behind.</summary>
+    int SubscriptionCount { get; }
+}
+
+public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger) : ITransactionNotifier
+{
+    private readonly ConcurrentDictionary<Guid, ImmutableArray<Subscription>> _subscriptions = new();
+
+    public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
+
+    public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler)
+    {
+        var subscription = new Subscription(this, transactionId, handler);
+        _subscriptions.AddOrUpdate(transactionId, [subscription], (_, existing) => existing.Add(subscription));
+        return subscription;
+    }
+
+    public async Task PublishAsync(QrTransactionChanged change)
+    {
+        if (!_subscriptions.TryGetValue(change.Id, out var subscribers))
+        {
+            return;
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            try
+            {
+                await subscriber.Handler(change);
+            }
+            catch (Exception ex)
+            {
+                // One broken page must not stop the approval or the other waiters.
+                logger.LogWarning(ex, "A subscriber of QR transaction {TransactionId} failed", change.Id);
+            }
+        }
+    }
+
+    private void Remove(Subscription subscription)
+    {
+        while (_subscriptions.TryGetValue(subscription.TransactionId, out var existing))
+        {
+            var updated = existing.Remove(subscription);
+            var done = updated.IsEmpty
+                ? _subscriptions.TryRemove(new KeyValuePair<Guid, ImmutableArray<Subscription>>(subscription.TransactionId, existing))
+                : _subscriptions.TryUpdate(subscription.TransactionId, updated, existing);
+            if (done)
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Subscription(InProcessTransactionNotifier owner, Guid transactionId, Func<QrTransactionChanged, Task> handler) : IDisposable
+    {
+        private int _disposed;
+
+        public Guid TransactionId => transactionId;
+        public Func<QrTransactionChanged, Task> Handler => handler;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Remove(this);
+            }
+        }
+    }
+}

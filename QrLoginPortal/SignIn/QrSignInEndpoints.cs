@@ -1,0 +1,77 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.SignIn;
+
+public static class QrSignInEndpoints
+{
+    public const string RedeemPath = "/qr/signin";
+    public const string RateLimitPolicy = "qr-signin";
+
+    /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
+    public const string FailedRedirect = "/login?qr=failed";
+
+    public static IHostApplicationBuilder AddQrSignIn(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                }
+
+                return ValueTask.CompletedTask;
+            };
+
+            // Ticket guessing and approval-page lsi guessing, per client address.
+            options.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapQrSignIn(this IEndpointRouteBuilder app)
+    {
+        // No antiforgery token: the ticket is unguessable and only redeemable together with the
+        // browser-binding cookie of the browser that started the flow, which a forged cross-site
+        // form cannot supply for a transaction of its own. That binding is the CSRF defence here.
+        app.MapPost(RedeemPath, RedeemAsync)
+            .DisableAntiforgery()
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithName("RedeemQrSignInTicket");
+        return app;
+    }
+
+    /// <summary>Exchanges the one-time ticket (form field, never the URL) for the Identity cookie and goes to the local return URL.</summary>
+    private static async Task<RedirectHttpResult> RedeemAsync(
+        HttpContext context,
+        [FromForm] string? ticket,
+        [FromForm] string? returnUrl,
+        QrLoginService qrLogin,
+        SignInManager<ApplicationUser> signInManager)
+    {
+        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
+        if (redeemed is null)
+        {
+            return TypedResults.Redirect(FailedRedirect);
+        }
+
+        var user = await signInManager.UserManager.FindByIdAsync(redeemed.UserId);
+        if (user is null || !await signInManager.CanSignInAsync(user) || await signInManager.UserManager.IsLockedOutAsync(user))
+        {
+            return TypedResults.Redirect(FailedRedirect);
+        }
+
+        await signInManager.SignInAsync(user, redeemed.KeepSignedIn, authenticationMethod: "qr");
+        return TypedResults.Redirect(ReturnUrls.LocalOrRoot(returnUrl));
+    }
+}
