@@ -25,6 +25,9 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>Generous by default so a test class is not throttled by its own earlier tests.</summary>
+    public int RequestsPerMinutePerIp { get; init; } = 10_000;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -32,6 +35,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("SignIn:RequestsPerMinutePerIp", RequestsPerMinutePerIp.ToString());
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

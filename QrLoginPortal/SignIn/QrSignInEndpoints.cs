@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
 
@@ -11,6 +10,7 @@ public static class QrSignInEndpoints
 {
     public const string RedeemPath = "/qr/signin";
     public const string RateLimitPolicy = "qr-signin";
+    public const string SectionName = "SignIn";
 
     /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
     public const string FailedRedirect = "/login?qr=failed";
@@ -31,9 +31,10 @@ public static class QrSignInEndpoints
             };
 
             // Ticket guessing and approval-page lsi guessing, per client address.
+            var permitsPerMinute = builder.Configuration.GetValue($"{SectionName}:RequestsPerMinutePerIp", 30);
             options.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
         return builder;
     }
@@ -53,11 +54,14 @@ public static class QrSignInEndpoints
     /// <summary>Exchanges the one-time ticket (form field, never the URL) for the Identity cookie and goes to the local return URL.</summary>
     private static async Task<RedirectHttpResult> RedeemAsync(
         HttpContext context,
-        [FromForm] string? ticket,
-        [FromForm] string? returnUrl,
         QrLoginService qrLogin,
         SignInManager<ApplicationUser> signInManager)
     {
+        // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        var ticket = form?["ticket"].ToString();
+        var returnUrl = form?["returnUrl"].ToString();
+
         var ip = context.Connection.RemoteIpAddress?.ToString();
         var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
         if (redeemed is null)

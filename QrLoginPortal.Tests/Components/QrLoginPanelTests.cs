@@ -1,0 +1,150 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor.Services;
+using QrLoginPortal.Components.QrLogin;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Components;
+
+/// <summary>The browser's QR panel in each state, driven by the real engine over a real database and a fake clock.</summary>
+public sealed class QrLoginPanelTests : BunitContext
+{
+    private readonly EngineFixture _engine = new();
+
+    public QrLoginPanelTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        Services.AddSingleton(_engine.Service);
+        Services.AddSingleton<ITransactionNotifier>(_engine.Notifier);
+        Services.AddSingleton<TimeProvider>(_engine.Clock);
+    }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        _engine.Dispose();
+        return base.DisposeAsyncCore();
+    }
+
+    [Fact]
+    public void Waiting_ShowsTheQrOfTheApprovalUrl_AndTheCountdown()
+    {
+        var cut = RenderPanel();
+
+        var link = WaitForLink(cut);
+        Assert.StartsWith("https://portal.test/qr/", link);
+        Assert.StartsWith("data:image/png;base64,", cut.Find("img.qr-image").GetAttribute("src"));
+        Assert.Contains("animation-duration: 120s", cut.Find(".qr-countdown-bar").GetAttribute("style"));
+        Assert.Equal("2:00", cut.Find("[role=timer]").TextContent);
+        Assert.Contains("valid for 2:00", cut.Find("[role=status]").TextContent);
+        JSInterop.VerifyInvoke("qrLogin.countdown");
+    }
+
+    [Fact]
+    public async Task Scanned_SaysCheckYourPhone()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.OpenAsync(lsi, "user-1", null);
+
+        cut.WaitForAssertion(() => Assert.Contains("Check your phone", cut.Markup));
+        Assert.Equal("Scanned", cut.Find(".qr-panel").GetAttribute("data-state"), ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task Approved_PostsAOneTimeTicketToTheSignInEndpoint()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null);
+
+        cut.WaitForAssertion(() => Assert.Contains("Signing you in", cut.Markup));
+        var form = cut.Find("form.qr-signin-form");
+        Assert.Equal("post", form.GetAttribute("method"));
+        Assert.Equal("qr/signin", form.GetAttribute("action"));
+        var ticket = cut.Find("input[name=ticket]").GetAttribute("value");
+        Assert.False(string.IsNullOrEmpty(ticket));
+        Assert.Equal("/account", cut.Find("input[name=returnUrl]").GetAttribute("value"));
+        JSInterop.VerifyInvoke("qrLogin.submit");
+        Assert.NotNull(await _engine.Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+    }
+
+    [Fact]
+    public async Task Denied_SaysSo_AndOffersANewCode()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.DenyAsync(lsi, "user-1", null, null);
+
+        cut.WaitForAssertion(() => Assert.Contains("denied on the phone", cut.Markup));
+        Assert.Contains("New code", cut.Find("button").TextContent);
+        Assert.Empty(cut.FindAll("input[name=ticket]"));
+    }
+
+    [Fact]
+    public async Task Expired_SaysSo_AndNewCodeMakesANewTransaction()
+    {
+        var cut = RenderPanel();
+        var firstLsi = LsiOf(WaitForLink(cut));
+        var firstId = cut.Instance.TransactionId;
+
+        _engine.Clock.Advance(TimeSpan.FromSeconds(121));
+        await _engine.Service.ExpireOverdueAsync();
+        cut.WaitForAssertion(() => Assert.Contains("This code has expired", cut.Markup));
+
+        await cut.Find("button").ClickAsync(new());
+
+        var secondLsi = LsiOf(WaitForLink(cut));
+        Assert.NotEqual(firstLsi, secondLsi);
+        Assert.NotEqual(firstId, cut.Instance.TransactionId);
+        Assert.Equal(AttemptResult.Approved, await _engine.Service.ApproveAsync(secondLsi, "user-1", false, null, null));
+    }
+
+    [Fact]
+    public async Task Disabled_SaysQrSignInIsOff()
+    {
+        var settings = await _engine.Settings.GetAsync();
+        settings.Enabled = false;
+        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null);
+
+        var cut = RenderPanel();
+
+        cut.WaitForAssertion(() => Assert.Contains("switched off by the administrator", cut.Markup));
+        Assert.Empty(cut.FindAll("img.qr-image"));
+    }
+
+    [Fact]
+    public async Task Disposing_ThePanel_LeavesNoSubscriptionBehind()
+    {
+        var cut = RenderPanel();
+        WaitForLink(cut);
+        Assert.Equal(1, _engine.Notifier.SubscriptionCount);
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal(0, _engine.Notifier.SubscriptionCount);
+    }
+
+    private IRenderedComponent<QrLoginPanel> RenderPanel() => Render<QrLoginPanel>(p => p
+        .Add(x => x.PublicOrigin, "https://portal.test")
+        .Add(x => x.BrowserBindingHash, Convert.ToBase64String(EngineFixture.Browser.BrowserBindingHash!))
+        .Add(x => x.RequesterIp, EngineFixture.Browser.Ip)
+        .Add(x => x.RequesterUserAgent, EngineFixture.Browser.UserAgent)
+        .Add(x => x.ReturnUrl, "/account"));
+
+    private static string WaitForLink(IRenderedComponent<QrLoginPanel> cut)
+    {
+        cut.WaitForElement("a.qr-link");
+        return cut.Find("a.qr-link").GetAttribute("href")!;
+    }
+
+    private static string LsiOf(string url) => Uri.UnescapeDataString(url[(url.LastIndexOf('/') + 1)..]);
+}
