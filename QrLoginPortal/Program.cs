@@ -31,6 +31,8 @@ else
     app.UseHsts();
 }
 
+// Before the status-code pages, so a refused circuit stays a plain 403.
+app.UseSameOriginCircuits();
 app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 app.UseSecurityHeaders();
 app.UseHttpsRedirection();

@@ -20,14 +20,17 @@ public static class QrSignInEndpoints
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.OnRejected = (context, _) =>
+            options.OnRejected = async (context, ct) =>
             {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                {
-                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
-                }
-
-                return ValueTask.CompletedTask;
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? (int)Math.Ceiling(retryAfter.TotalSeconds)
+                    : 60;
+                var response = context.HttpContext.Response;
+                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // A 429 is the answer, not a page to re-execute (which a POST could not even reach).
+                context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
+                response.ContentType = "text/plain; charset=utf-8";
+                await response.WriteAsync($"Too many sign-in attempts from this address. Try again in {seconds} seconds.", ct);
             };
 
             // Ticket guessing and approval-page lsi guessing, per client address.

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using AngleSharp.Dom;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Admin;
+
+public sealed class QrSettingsPageTests : BunitContext
+{
+    private readonly EngineFixture _engine = new();
+
+    public QrSettingsPageTests()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton(_engine.Settings);
+        Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor());
+        Services.AddSingleton(Options.Create(new QrLoginOptions()));
+        _auth = AddAuthorization();
+        _auth.SetAuthorized("admin@test.local");
+        _auth.SetRoles(Roles.Admin);
+        _auth.SetPolicies(Policies.Admin);
+        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"));
+    }
+
+    private readonly BunitAuthorizationContext _auth;
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        _engine.Dispose();
+        return base.DisposeAsyncCore();
+    }
+
+    [Fact]
+    public void ShowsTheSettingsInForce_WithTheirEntropy()
+    {
+        var cut = Render<QrSettingsPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("13", Input(cut, "lsi-length").GetAttribute("value")));
+        Assert.Equal(QrLoginDefaults.UnambiguousCharset, Input(cut, "lsi-charset").GetAttribute("value"));
+        Assert.Contains("65 bits", cut.Find("[data-testid=lsi-entropy]").TextContent);
+        Assert.Equal(13, cut.Find("[data-testid=sample-lsi]").TextContent.Length);
+        Assert.Empty(cut.FindAll("[data-testid=lsi-warning]"));
+    }
+
+    [Fact]
+    public async Task InvalidInput_ShowsTheMessage_AndSavesNothing()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "3" });
+        cut.WaitForAssertion(() => Assert.Contains("The lsi length must be between 4 and 64", cut.Markup));
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Nothing was saved", cut.Find("[data-testid=save-message]").TextContent));
+        var stored = await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync();
+        Assert.Equal(13, stored.LsiLength);
+        await using var db = _engine.Database.CreateDbContext();
+        Assert.False(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrSettingsChange));
+    }
+
+    [Fact]
+    public async Task InvalidCharset_NamesTheOffendingSymbols()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "dsi-charset"));
+
+        await Input(cut, "dsi-charset").InputAsync(new() { Value = "abc/def" });
+
+        cut.WaitForAssertion(() => Assert.Contains("not allowed: '/'", cut.Markup));
+    }
+
+    [Fact]
+    public async Task WeakButAcceptedLsi_ShowsTheWarningWithGuesses()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "6" });
+
+        cut.WaitForAssertion(() => Assert.Contains("guesses", cut.Find("[data-testid=lsi-warning]").TextContent));
+        Assert.Contains("30 bits", cut.Find("[data-testid=lsi-entropy]").TextContent);
+    }
+
+    [Fact]
+    public async Task ValidChange_IsSaved_Audited_AndUsedByTheNextCode()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await Input(cut, "expiry").InputAsync(new() { Value = "60" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        var created = await _engine.Service.CreateAsync(EngineFixture.Browser);
+        Assert.Equal(16, created.Lsi.Length);
+        Assert.Equal(_engine.Clock.GetUtcNow().AddSeconds(60), created.ExpiresAt);
+        await using var db = _engine.Database.CreateDbContext();
+        var audit = await db.AuditEvents.SingleAsync(e => e.Type == AuditTypes.QrSettingsChange);
+        Assert.Equal("admin-id", audit.UserId);
+        Assert.Contains("lsi 13", audit.Details);
+        Assert.Contains("lsi 16", audit.Details);
+    }
+
+    [Fact]
+    public async Task NonAdmin_CannotSave_EvenThroughTheCircuit()
+    {
+        _auth.SetAuthorized("user@test.local");
+        _auth.SetRoles();
+        _auth.SetPolicies();
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
+        Assert.Equal(13, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+    }
+
+    private static IElement Input(IRenderedComponent<QrSettingsPage> cut, string testId) =>
+        cut.FindAll($"input[data-testid={testId}]").FirstOrDefault() ?? cut.Find($"[data-testid={testId}] input");
+}
