@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using QrLoginPortal.Audit;
 using QrLoginPortal.QrLogin;
@@ -15,7 +16,8 @@ public sealed class EngineFixture : IDisposable
         Notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
         Audit = new AuditLog(Database, Clock);
         Settings = new QrSettingsStore(Database, Audit, Clock);
-        Service = new QrLoginService(Database, Settings, Notifier, Audit, Clock, NullLogger<QrLoginService>.Instance);
+        Limiter = new FailedAttemptLimiter(Clock, Options.Create(EngineOptions));
+        Service = new QrLoginService(Database, Settings, Notifier, Limiter, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
     public TestDatabase Database { get; }
@@ -24,6 +26,8 @@ public sealed class EngineFixture : IDisposable
     public AuditLog Audit { get; }
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
+    public FailedAttemptLimiter Limiter { get; }
+    public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerHour = 50 };
 
     public static readonly QrRequester Browser = new("203.0.113.10", "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36",
         new byte[32]);

@@ -28,6 +28,8 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Generous by default so a test class is not throttled by its own earlier tests.</summary>
     public int RequestsPerMinutePerIp { get; init; } = 10_000;
 
+    public int FailedAttemptsPerUser { get; init; } = 10;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -36,6 +38,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("SignIn:RequestsPerMinutePerIp", RequestsPerMinutePerIp.ToString());
+        builder.UseSetting("QrLogin:FailedAttemptsPerUser", FailedAttemptsPerUser.ToString());
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

@@ -13,6 +13,7 @@ public static class QrLoginExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
         builder.Services.AddSingleton<QrSettingsStore>();
+        builder.Services.AddSingleton<FailedAttemptLimiter>();
         builder.Services.AddSingleton<QrLoginService>();
         builder.Services.AddHostedService<QrSweeper>();
         return builder;

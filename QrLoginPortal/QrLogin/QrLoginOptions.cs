@@ -15,7 +15,11 @@ public sealed class QrLoginOptions
     [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>The rate at which failed lsi attempts are tolerated across the portal; shown with weak-lsi warnings.</summary>
+    /// <summary>Failed lsi attempts tolerated across the whole portal per hour; past it every attempt waits. Shown with weak-lsi warnings.</summary>
     [Range(1, 1_000_000)]
     public int FailedAttemptsPerHour { get; set; } = 1000;
+
+    /// <summary>Failed lsi attempts one signed-in user may make per 15 minutes.</summary>
+    [Range(1, 10_000)]
+    public int FailedAttemptsPerUser { get; set; } = 10;
 }

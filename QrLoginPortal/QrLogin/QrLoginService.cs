@@ -13,6 +13,7 @@ public sealed class QrLoginService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     QrSettingsStore settingsStore,
     ITransactionNotifier notifier,
+    FailedAttemptLimiter limiter,
     AuditLog audit,
     TimeProvider clock,
     ILogger<QrLoginService> logger)
@@ -90,10 +91,13 @@ public sealed class QrLoginService(
     /// The phone opened the QR link: returns what it should show, and marks the transaction scanned
     /// (once) so the browser can say "check your phone". Null when the lsi is unknown, expired or used.
     /// </summary>
+    /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     public async Task<ApprovalRequest?> OpenAsync(string? lsi, string userId, string? ip, CancellationToken ct = default)
     {
+        limiter.ThrowIfThrottled(userId);
         if (!IsPlausibleSecret(lsi))
         {
+            limiter.RecordFailure(userId);
             return null;
         }
 
@@ -107,6 +111,7 @@ public sealed class QrLoginService(
             .SingleOrDefaultAsync(ct);
         if (request is null)
         {
+            limiter.RecordFailure(userId);
             return null;
         }
 
@@ -127,6 +132,7 @@ public sealed class QrLoginService(
     }
 
     /// <summary>The signed-in <paramref name="userId"/> approves: PENDING → SUCCESS, if nobody else got there first and it has not expired.</summary>
+    /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
         CancellationToken ct = default) =>
         AttemptAsync(lsi, userId, approve: true, keepSignedIn, ip, userAgent, ct);
@@ -256,8 +262,19 @@ public sealed class QrLoginService(
         string? userAgent, CancellationToken ct)
     {
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
+        try
+        {
+            limiter.ThrowIfThrottled(userId);
+        }
+        catch (QrAttemptsThrottledException)
+        {
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: "too many failed attempts", ct: ct);
+            throw;
+        }
+
         if (!IsPlausibleSecret(lsi))
         {
+            limiter.RecordFailure(userId);
             await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: "malformed code", ct: ct);
             return AttemptResult.NotAvailable;
         }
@@ -287,6 +304,7 @@ public sealed class QrLoginService(
 
         if (changed != 1)
         {
+            limiter.RecordFailure(userId);
             await audit.WriteAsync(type, AuditOutcomes.Refused, userId, id?.ToString(), ip, "unknown, expired or used code", ct);
             return AttemptResult.NotAvailable;
         }

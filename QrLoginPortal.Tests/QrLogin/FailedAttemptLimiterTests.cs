@@ -1,0 +1,82 @@
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.QrLogin;
+
+public sealed class FailedAttemptLimiterTests : IDisposable
+{
+    private readonly EngineFixture _engine = new();
+    private QrLoginService Service => _engine.Service;
+
+    public void Dispose() => _engine.Dispose();
+
+    [Fact]
+    public async Task AUserWhoGuesses_IsStoppedAfterTenFailures_EvenWithTheRightCode()
+    {
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Null(await Service.OpenAsync($"WRONG{i}CODE", "guesser", null));
+        }
+
+        var ex = await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.OpenAsync(real.Lsi, "guesser", null));
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.ApproveAsync(real.Lsi, "guesser", false, null, null));
+        Assert.InRange(ex.RetryAfter, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
+        Assert.Equal(QrTransactionState.Pending, (await Service.GetAsync(real.Id, real.Dsi))!.State);
+    }
+
+    [Fact]
+    public async Task AnotherUser_IsNotHeldUpByOnesGuesses()
+    {
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        for (var i = 0; i < 10; i++)
+        {
+            await Service.ApproveAsync($"WRONG{i}CODE", "guesser", false, null, null);
+        }
+
+        Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(real.Lsi, "honest", false, null, null));
+    }
+
+    [Fact]
+    public async Task TheUserLimit_EndsAfterItsWindow()
+    {
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        for (var i = 0; i < 10; i++)
+        {
+            await Service.OpenAsync($"WRONG{i}CODE", "guesser", null);
+        }
+
+        _engine.Clock.Advance(TimeSpan.FromMinutes(15));
+        var fresh = await Service.CreateAsync(EngineFixture.Browser);
+
+        Assert.NotNull(await Service.OpenAsync(fresh.Lsi, "guesser", null));
+        Assert.Null(await Service.OpenAsync(real.Lsi, "guesser", null));
+    }
+
+    [Fact]
+    public async Task ManyUsersGuessingTogether_ExhaustTheGlobalBudget()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            await Service.OpenAsync($"WRONG{i}CODE", $"sprayer-{i % 25}", null);
+        }
+
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.OpenAsync(real.Lsi, "anyone", null));
+        _engine.Clock.Advance(TimeSpan.FromHours(1));
+        var fresh = await Service.CreateAsync(EngineFixture.Browser);
+        Assert.NotNull(await Service.OpenAsync(fresh.Lsi, "anyone", null));
+    }
+
+    [Fact]
+    public async Task SuccessfulAttempts_DoNotCount()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            var created = await Service.CreateAsync(EngineFixture.Browser);
+            Assert.NotNull(await Service.OpenAsync(created.Lsi, "busy-user", null));
+            Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(created.Lsi, "busy-user", false, null, null));
+        }
+    }
+}
