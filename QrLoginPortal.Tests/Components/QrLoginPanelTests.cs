@@ -122,6 +122,18 @@ public sealed class QrLoginPanelTests : BunitContext
     }
 
     [Fact]
+    public void TooManyCodesFromOneAddress_SaysToWait_InsteadOfShowingACode()
+    {
+        _engine.EngineOptions.CreatedPerMinutePerIp = 1;
+        WaitForLink(RenderPanel());
+
+        var second = RenderPanel();
+
+        second.WaitForAssertion(() => Assert.Contains("Too many codes were requested", second.Markup));
+        Assert.Empty(second.FindAll("img.qr-image"));
+    }
+
+    [Fact]
     public async Task Disposing_ThePanel_LeavesNoSubscriptionBehind()
     {
         var cut = RenderPanel();

@@ -39,6 +39,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("SignIn:RequestsPerMinutePerIp", RequestsPerMinutePerIp.ToString());
         builder.UseSetting("QrLogin:FailedAttemptsPerUser", FailedAttemptsPerUser.ToString());
+        builder.UseSetting("QrLogin:CreatedPerMinutePerIp", "10000");
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();

@@ -79,4 +79,19 @@ public sealed class FailedAttemptLimiterTests : IDisposable
             Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(created.Lsi, "busy-user", false, null, null));
         }
     }
+
+    [Fact]
+    public async Task OneAddress_AskingForTooManyCodes_IsRefusedForAMinute()
+    {
+        _engine.EngineOptions.CreatedPerMinutePerIp = 3;
+        for (var i = 0; i < 3; i++)
+        {
+            await Service.CreateAsync(EngineFixture.Browser);
+        }
+
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.CreateAsync(EngineFixture.Browser));
+        await Service.CreateAsync(EngineFixture.Browser with { Ip = "198.51.100.99" });
+        _engine.Clock.Advance(TimeSpan.FromMinutes(1));
+        await Service.CreateAsync(EngineFixture.Browser);
+    }
 }

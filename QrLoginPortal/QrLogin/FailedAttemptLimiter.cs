@@ -1,73 +1,55 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 
 namespace QrLoginPortal.QrLogin;
 
-/// <summary>Thrown when lsi attempts are refused for a while because too many failed.</summary>
+/// <summary>Thrown when QR attempts or new codes are refused for a while because of too many.</summary>
 public sealed class QrAttemptsThrottledException(TimeSpan retryAfter)
-    : InvalidOperationException("Too many failed sign-in code attempts.")
+    : InvalidOperationException("Too many QR sign-in attempts.")
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
 /// <summary>
-/// Counts failed lsi look-ups (unknown, expired or used codes) per user and across the portal. A
-/// guesser with one account hits the per-user limit; many accounts or addresses together hit the
-/// global budget. Lives in the engine so every caller (phone page, API) shares the same counters.
+/// Counts failed lsi look-ups (unknown, expired or used codes) per user and across the portal, and
+/// new codes per requesting address. A guesser with one account hits the per-user limit; many
+/// accounts together hit the global budget. Lives in the engine so every caller (phone page, API)
+/// shares the same counters.
 /// </summary>
 public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOptions> options)
 {
-    private static readonly TimeSpan UserWindow = TimeSpan.FromMinutes(15);
-    private static readonly TimeSpan GlobalWindow = TimeSpan.FromHours(1);
+    private const string GlobalKey = "*";
 
-    private readonly ConcurrentDictionary<string, Window> _users = new();
-    private Window _global = new(DateTimeOffset.MinValue, 0);
-    private readonly Lock _globalLock = new();
+    private readonly WindowCounter _perUser = new(clock, TimeSpan.FromMinutes(15));
+    private readonly WindowCounter _global = new(clock, TimeSpan.FromHours(1));
+    private readonly WindowCounter _createdPerIp = new(clock, TimeSpan.FromMinutes(1));
 
     /// <exception cref="QrAttemptsThrottledException">The user or the whole portal has used up its failed attempts.</exception>
     public void ThrowIfThrottled(string userId)
     {
-        var now = clock.GetUtcNow();
-        lock (_globalLock)
+        var wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour)
+                   ?? _perUser.RetryAfter(userId, options.Value.FailedAttemptsPerUser);
+        if (wait is { } retryAfter)
         {
-            if (_global.IsActive(now, GlobalWindow) && _global.Count >= options.Value.FailedAttemptsPerHour)
-            {
-                throw new QrAttemptsThrottledException(_global.Start + GlobalWindow - now);
-            }
-        }
-
-        if (_users.TryGetValue(userId, out var user) && user.IsActive(now, UserWindow) && user.Count >= options.Value.FailedAttemptsPerUser)
-        {
-            throw new QrAttemptsThrottledException(user.Start + UserWindow - now);
+            throw new QrAttemptsThrottledException(retryAfter);
         }
     }
 
     public void RecordFailure(string userId)
     {
-        var now = clock.GetUtcNow();
-        lock (_globalLock)
-        {
-            _global = _global.IsActive(now, GlobalWindow) ? _global with { Count = _global.Count + 1 } : new Window(now, 1);
-        }
-
-        _users.AddOrUpdate(userId, _ => new Window(now, 1),
-            (_, w) => w.IsActive(now, UserWindow) ? w with { Count = w.Count + 1 } : new Window(now, 1));
-
-        // Keep the map from growing without bound under a spray of accounts.
-        if (_users.Count > 10_000)
-        {
-            foreach (var (key, window) in _users)
-            {
-                if (!window.IsActive(now, UserWindow))
-                {
-                    _users.TryRemove(key, out _);
-                }
-            }
-        }
+        _global.Add(GlobalKey);
+        _perUser.Add(userId);
     }
 
-    private sealed record Window(DateTimeOffset Start, int Count)
+    /// <summary>Counts a new code for <paramref name="ip"/>.</summary>
+    /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes in the last minute.</exception>
+    public void CountCreation(string? ip)
     {
-        public bool IsActive(DateTimeOffset now, TimeSpan length) => now < Start + length;
+        var key = ip ?? "unknown";
+        if (_createdPerIp.RetryAfter(key, options.Value.CreatedPerMinutePerIp) is { } retryAfter)
+        {
+            throw new QrAttemptsThrottledException(retryAfter);
+        }
+
+        _createdPerIp.Add(key);
     }
 }

@@ -22,4 +22,8 @@ public sealed class QrLoginOptions
     /// <summary>Failed lsi attempts one signed-in user may make per 15 minutes.</summary>
     [Range(1, 10_000)]
     public int FailedAttemptsPerUser { get; set; } = 10;
+
+    /// <summary>New QR codes one client address may ask for per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int CreatedPerMinutePerIp { get; set; } = 30;
 }

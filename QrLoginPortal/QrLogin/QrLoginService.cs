@@ -22,6 +22,7 @@ public sealed class QrLoginService(
 
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
+    /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes.</exception>
     public async Task<NewQrTransaction> CreateAsync(QrRequester requester, string profileId = QrLoginDefaults.ProfileId,
         CancellationToken ct = default)
     {
@@ -30,6 +31,8 @@ public sealed class QrLoginService(
         {
             throw new QrLoginDisabledException();
         }
+
+        limiter.CountCreation(requester.Ip);
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
         for (var attempt = 1; ; attempt++)
