@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AngleSharp.Dom;
 using Bunit;
 using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,8 @@ public sealed class QrSettingsPageTests : BunitContext
         _auth.SetRoles(Roles.Admin);
         _auth.SetPolicies(Policies.Admin);
         _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"));
+        // The page shows its form only once interactive, as on a live circuit.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     private readonly BunitAuthorizationContext _auth;

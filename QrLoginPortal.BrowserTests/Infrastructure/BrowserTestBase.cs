@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
+
+namespace QrLoginPortal.BrowserTests.Infrastructure;
+
+/// <summary>Steps a person takes, each with a screenshot in the test output so a failing run shows what they saw.</summary>
+public abstract class BrowserTestBase(BrowserFixture fixture) : IAsyncLifetime
+{
+    private readonly List<IBrowserContext> _contexts = [];
+    private int _shot;
+
+    protected BrowserFixture Fixture => fixture;
+    protected string BaseUrl => fixture.BaseUrl;
+
+    protected string ShotFolder { get; } = Path.Combine(BrowserFixture.OutputFolder, "screenshots",
+        string.Concat((TestContext.Current.Test?.TestDisplayName ?? "test").Select(c => char.IsLetterOrDigit(c) ? c : '_')));
+
+    public ValueTask InitializeAsync()
+    {
+        fixture.SkipIfUnavailable();
+        Directory.CreateDirectory(ShotFolder);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var context in _contexts)
+        {
+            await context.DisposeAsync();
+        }
+    }
+
+    protected async Task<IPage> NewDesktopPageAsync(IBrowser? browser = null)
+    {
+        var context = await (browser ?? fixture.Browser).NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            BaseURL = BaseUrl,
+        });
+        return await TrackAsync(context);
+    }
+
+    protected async Task<IPage> NewPhonePageAsync(IBrowser? browser = null)
+    {
+        var device = fixture.Playwright.Devices["Pixel 7"];
+        device.BaseURL = BaseUrl;
+        device.Permissions = ["camera"];
+        var context = await (browser ?? fixture.Browser).NewContextAsync(device);
+        return await TrackAsync(context);
+    }
+
+    /// <summary>A phone signed in with the password form, as a person does once on their phone.</summary>
+    protected async Task<IPage> SignedInPhoneAsync(string email = PortalServer.DemoEmail, string password = PortalServer.DemoPassword,
+        IBrowser? browser = null)
+    {
+        var phone = await NewPhonePageAsync(browser);
+        await SignInWithPasswordAsync(phone, email, password);
+        return phone;
+    }
+
+    protected async Task SignInWithPasswordAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/login");
+        await page.Locator("summary").ClickAsync();
+        await page.Locator("#Input\\.Email").FillAsync(email);
+        await page.Locator("#Input\\.Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Reads the QR code the way a camera would: from the rendered image, with a real decoder.</summary>
+    protected async Task<string> ReadQrAsync(IPage desktop, string name = "qr")
+    {
+        var image = desktop.Locator("img.qr-image");
+        await image.WaitForAsync();
+        var png = Path.Combine(ShotFolder, $"{name}.png");
+        await image.ScreenshotAsync(new() { Path = png });
+        var text = await ExternalTools.DecodeQrAsync(png);
+        Assert.False(string.IsNullOrEmpty(text), $"zbarimg found no QR code in {png}");
+        return text;
+    }
+
+    /// <summary>Approves on the phone and times how long the desktop takes to show a signed-in page.</summary>
+    protected async Task ApproveAndWaitForSignInAsync(IPage phone, IPage desktop, string expectedPath)
+    {
+        await Expect(phone.GetByText("Sign in on another browser?")).ToBeVisibleAsync();
+        await ShotAsync(phone, "phone-approval");
+        var clock = Stopwatch.StartNew();
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+        await desktop.WaitForURLAsync(BaseUrl + expectedPath);
+        await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
+        clock.Stop();
+        fixture.RecordApprovalToSignedIn(clock.Elapsed);
+        TestContext.Current.TestOutputHelper?.WriteLine($"approve click -> signed-in page: {clock.Elapsed.TotalMilliseconds:0} ms");
+        await ShotAsync(desktop, "desktop-signed-in");
+    }
+
+    protected async Task ShotAsync(IPage page, string step)
+    {
+        _shot++;
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ShotFolder, $"{_shot:00}-{step}.png"), FullPage = true });
+    }
+
+    protected static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    protected static IPageAssertions Expect(IPage page) => Assertions.Expect(page);
+
+    private async Task<IPage> TrackAsync(IBrowserContext context)
+    {
+        _contexts.Add(context);
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+}

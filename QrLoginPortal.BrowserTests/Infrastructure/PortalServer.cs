@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace QrLoginPortal.BrowserTests.Infrastructure;
+
+/// <summary>
+/// The real portal on Kestrel at 127.0.0.1 and a free port (not the in-memory test server), so the
+/// browser gets real WebSockets and cookies. Its own SQLite file; Development, so the demo user exists.
+/// </summary>
+public sealed class PortalServer : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@browser.test";
+    public const string AdminPassword = "Admin-Passw0rd!";
+    public const string DemoEmail = "demo@qrlogin.local";
+    public const string DemoPassword = "Demo-Passw0rd!";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("qrlogin-browser-").FullName;
+
+    public PortalServer() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+
+    /// <summary>e.g. http://127.0.0.1:41234 (no trailing slash).</summary>
+    public string BaseUrl
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            return addresses.First().TrimEnd('/');
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:DefaultConnection", $"DataSource={Path.Combine(_folder, "browser.db")};Pooling=False");
+        builder.UseSetting("Portal:Admin:Email", AdminEmail);
+        builder.UseSetting("Portal:Admin:Password", AdminPassword);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.
+        builder.UseSetting("QrLogin:CreatedPerMinutePerIp", "100000");
+        builder.UseSetting("SignIn:RequestsPerMinutePerIp", "100000");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in /tmp if a file is still held; not worth failing the run.
+            }
+        }
+    }
+}
