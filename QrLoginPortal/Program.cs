@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using QrLoginPortal.Admin;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
@@ -18,8 +19,11 @@ builder.AddPortalIdentity();
 builder.AddAudit();
 builder.AddQrLogin();
 builder.AddQrSignIn();
+builder.AddAdminConsole();
 
 var app = builder.Build();
+
+app.UseTrustedForwardedHeaders();
 
 if (app.Environment.IsDevelopment())
 {

@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using Microsoft.AspNetCore.Identity;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
@@ -25,6 +26,8 @@ public sealed class QrSettingsPageTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(_engine.Settings);
+        Services.AddSingleton(new AdminGuard(_engine.Database, _engine.Clock));
+        SeedUsers();
         Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor());
         Services.AddSingleton(Options.Create(new QrLoginOptions()));
         _auth = AddAuthorization();
@@ -37,6 +40,18 @@ public sealed class QrSettingsPageTests : BunitContext
     }
 
     private readonly BunitAuthorizationContext _auth;
+
+    /// <summary>An admin ("admin-id") and a plain user ("user-id") in the database, as the guard reads them.</summary>
+    private void SeedUsers()
+    {
+        using var db = _engine.Database.CreateDbContext();
+        var role = new IdentityRole(Roles.Admin) { Id = "admin-role", NormalizedName = Roles.Admin.ToUpperInvariant() };
+        db.Roles.Add(role);
+        db.Users.Add(new ApplicationUser { Id = "admin-id", UserName = "admin@test.local", Email = "admin@test.local" });
+        db.Users.Add(new ApplicationUser { Id = "user-id", UserName = "user@test.local", Email = "user@test.local" });
+        db.UserRoles.Add(new IdentityUserRole<string> { UserId = "admin-id", RoleId = role.Id });
+        db.SaveChanges();
+    }
 
     protected override ValueTask DisposeAsyncCore()
     {
@@ -123,6 +138,7 @@ public sealed class QrSettingsPageTests : BunitContext
         _auth.SetAuthorized("user@test.local");
         _auth.SetRoles();
         _auth.SetPolicies();
+        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "user-id"));
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
 
@@ -131,6 +147,40 @@ public sealed class QrSettingsPageTests : BunitContext
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
         Assert.Equal(13, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+    }
+
+    [Fact]
+    public async Task AdminDemotedWhileThePageIsOpen_CannotSave()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        await using (var db = _engine.Database.CreateDbContext())
+        {
+            await db.UserRoles.Where(ur => ur.UserId == "admin-id").ExecuteDeleteAsync();
+        }
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
+        Assert.Equal(13, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+    }
+
+    [Fact]
+    public async Task AdminLockedOutWhileThePageIsOpen_CannotSave()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        await using (var db = _engine.Database.CreateDbContext())
+        {
+            var admin = await db.Users.SingleAsync(u => u.Id == "admin-id");
+            admin.LockoutEnd = _engine.Clock.GetUtcNow().AddHours(1);
+            await db.SaveChangesAsync();
+        }
+
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
     }
 
     private static IElement Input(IRenderedComponent<QrSettingsPage> cut, string testId) =>

@@ -46,7 +46,6 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var accountPage = await browser.GetPageAsync("/account");
         Assert.Contains(PortalFactory.DemoEmail, accountPage);
 
-        using var otherTab = portal.CreateBrowser();
         var again = await RedeemAsync(browser, ticket, "/account");
         Assert.Equal(QrSignInEndpoints.FailedRedirect, again.Headers.Location?.OriginalString);
     }
@@ -66,6 +65,34 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Identity.Application="));
         Assert.Contains("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("httponly", setCookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task WithoutKeepSignedIn_TheBrowserGetsASessionCookieOnly()
+    {
+        using var browser = portal.CreateBrowser();
+        var created = await StartOnLoginPageAsync(browser);
+        await Engine.ApproveAsync(created.Lsi, await DemoUserIdAsync(), keepSignedIn: false, null, null);
+
+        var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, "/");
+
+        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Identity.Application="));
+        Assert.DoesNotContain("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data")]
+    [InlineData("application/x-www-form-urlencoded; charset=nonsense")]
+    public async Task Redeem_WithAMalformedBody_IsAFailedSignIn_NotAnError(string contentType)
+    {
+        using var browser = portal.CreateBrowser();
+        var content = new StringContent("ticket=x", System.Text.Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        var response = await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath, content);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(QrSignInEndpoints.FailedRedirect, response.Headers.Location?.OriginalString);
     }
 
     [Fact]

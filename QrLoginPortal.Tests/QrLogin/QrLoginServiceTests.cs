@@ -23,7 +23,11 @@ public sealed class QrLoginServiceTests : IDisposable
         Assert.Equal(Secrets.Hash(created.Lsi), row.LsiHash);
         Assert.Equal(Secrets.Hash(created.Dsi), row.DsiHash);
         var everyText = string.Join("|", db.Model.FindEntityType(typeof(QrTransaction))!.GetProperties()
-            .Select(p => p.PropertyInfo?.GetValue(row)?.ToString()));
+            .Select(p => p.PropertyInfo?.GetValue(row) switch
+            {
+                byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+                var value => value?.ToString(),
+            }));
         Assert.DoesNotContain(created.Lsi, everyText);
         Assert.DoesNotContain(created.Dsi, everyText);
     }
@@ -249,6 +253,15 @@ public sealed class QrLoginServiceTests : IDisposable
         var otherBrowser = Secrets.Hash("another browser's cookie");
 
         Assert.Null(await Service.RedeemTicketAsync(ticket, otherBrowser, null));
+        Assert.NotNull(await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+    }
+
+    [Fact]
+    public async Task Ticket_Within30Seconds_IsAccepted()
+    {
+        var (_, ticket) = await ApprovedWithTicketAsync();
+        _engine.Clock.Advance(TimeSpan.FromSeconds(29));
+
         Assert.NotNull(await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 

@@ -13,6 +13,9 @@ public sealed class PortalOptions : IValidatableObject
     /// </summary>
     public string? PublicOrigin { get; set; }
 
+    /// <summary>Addresses of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed. Empty: none.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
     public AccountSeed Admin { get; set; } = new() { Email = "admin@qrlogin.local" };
 
     /// <summary>The demo account created in Development so a phone can sign in at once.</summary>
@@ -29,7 +32,16 @@ public sealed class PortalOptions : IValidatableObject
                 $"Portal:PublicOrigin must be an http(s) origin such as https://portal.example.com (got '{PublicOrigin}').",
                 [nameof(PublicOrigin)]);
         }
+
+        foreach (var error in ValidateProxies())
+        {
+            yield return error;
+        }
     }
+
+    private IEnumerable<ValidationResult> ValidateProxies() =>
+        KnownProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _))
+            .Select(p => new ValidationResult($"Portal:KnownProxies must list IP addresses (got '{p}').", [nameof(KnownProxies)]));
 
     public sealed class AccountSeed
     {

@@ -23,11 +23,22 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     private readonly WindowCounter _global = new(clock, TimeSpan.FromHours(1));
     private readonly WindowCounter _createdPerIp = new(clock, TimeSpan.FromMinutes(1));
 
-    /// <exception cref="QrAttemptsThrottledException">The user or the whole portal has used up its failed attempts.</exception>
+    /// <summary>
+    /// Refuses a user who used up their own failed attempts, or who has failed at all while the
+    /// portal-wide budget is spent. Users without a failure of their own are never held up by the
+    /// budget, so a spray of guesses cannot lock honest people out of signing in.
+    /// </summary>
+    /// <exception cref="QrAttemptsThrottledException">This user may not try another code yet.</exception>
     public void ThrowIfThrottled(string userId)
     {
-        var wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour)
-                   ?? _perUser.RetryAfter(userId, options.Value.FailedAttemptsPerUser);
+        var wait = _perUser.RetryAfter(userId, options.Value.FailedAttemptsPerUser);
+        if (wait is null && _perUser.RetryAfter(userId, 1) is { } ownFailures)
+        {
+            wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour) is { } global
+                ? TimeSpan.FromTicks(Math.Min(global.Ticks, ownFailures.Ticks))
+                : null;
+        }
+
         if (wait is { } retryAfter)
         {
             throw new QrAttemptsThrottledException(retryAfter);

@@ -35,24 +35,32 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
         return subscription;
     }
 
-    public async Task PublishAsync(QrTransactionChanged change)
+    /// <summary>
+    /// Starts every subscriber's handler and returns without waiting for them: an approval or the
+    /// sweeper must not wait on a slow browser. Failures are logged, never thrown back.
+    /// </summary>
+    public Task PublishAsync(QrTransactionChanged change)
     {
-        if (!_subscriptions.TryGetValue(change.Id, out var subscribers))
+        if (_subscriptions.TryGetValue(change.Id, out var subscribers))
         {
-            return;
+            foreach (var subscriber in subscribers)
+            {
+                _ = DeliverAsync(subscriber, change);
+            }
         }
 
-        foreach (var subscriber in subscribers)
+        return Task.CompletedTask;
+    }
+
+    private async Task DeliverAsync(Subscription subscriber, QrTransactionChanged change)
+    {
+        try
         {
-            try
-            {
-                await subscriber.Handler(change);
-            }
-            catch (Exception ex)
-            {
-                // One broken page must not stop the approval or the other waiters.
-                logger.LogWarning(ex, "A subscriber of QR transaction {TransactionId} failed", change.Id);
-            }
+            await subscriber.Handler(change);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "A subscriber of QR transaction {TransactionId} failed", change.Id);
         }
     }
 

@@ -25,10 +25,10 @@ public static class BrowserBinding
         }
 
         var value = Secrets.NewToken();
-        context.Response.Cookies.Append(NameFor(context.Request), value, new CookieOptions
+        context.Response.Cookies.Append(NameFor(context), value, new CookieOptions
         {
             HttpOnly = true,
-            Secure = context.Request.IsHttps,
+            Secure = IsSecure(context),
             SameSite = SameSiteMode.Lax,
             Path = "/",
             IsEssential = true,
@@ -39,9 +39,14 @@ public static class BrowserBinding
     /// <summary>The hash of this browser's binding cookie, or null when it has none (or a malformed one).</summary>
     public static byte[]? Read(HttpContext context)
     {
-        var value = context.Request.Cookies[NameFor(context.Request)];
+        var value = context.Request.Cookies[NameFor(context)];
         return value is { Length: TokenLength } ? Secrets.Hash(value) : null;
     }
 
-    private static string NameFor(HttpRequest request) => request.IsHttps ? SecureCookieName : CookieName;
+    // Secure everywhere but plain-http Development (a phone on the LAN); behind a TLS-terminating
+    // proxy the request looks like http, yet the cookie must still be Secure.
+    private static bool IsSecure(HttpContext context) =>
+        context.Request.IsHttps || !context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
+
+    private static string NameFor(HttpContext context) => IsSecure(context) ? SecureCookieName : CookieName;
 }

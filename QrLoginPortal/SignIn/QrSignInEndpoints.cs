@@ -9,7 +9,11 @@ namespace QrLoginPortal.SignIn;
 public static class QrSignInEndpoints
 {
     public const string RedeemPath = "/qr/signin";
+    /// <summary>Ticket redemption, per client address.</summary>
     public const string RateLimitPolicy = "qr-signin";
+
+    /// <summary>The phone's approval page, per client address (separate, so approvals do not eat the redemptions' budget).</summary>
+    public const string ApprovalRateLimitPolicy = "qr-approval";
     public const string SectionName = "SignIn";
 
     /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
@@ -35,9 +39,12 @@ public static class QrSignInEndpoints
 
             // Ticket guessing and approval-page lsi guessing, per client address.
             var permitsPerMinute = builder.Configuration.GetValue($"{SectionName}:RequestsPerMinutePerIp", 30);
-            options.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy })
+            {
+                options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            }
         });
         return builder;
     }
@@ -61,7 +68,16 @@ public static class QrSignInEndpoints
         SignInManager<ApplicationUser> signInManager)
     {
         // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
-        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        IFormCollection? form = null;
+        try
+        {
+            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return TypedResults.Redirect(FailedRedirect);
+        }
+
         var ticket = form?["ticket"].ToString();
         var returnUrl = form?["returnUrl"].ToString();
 
