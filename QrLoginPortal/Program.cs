@@ -5,6 +5,7 @@ using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
 using QrLoginPortal.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -17,6 +18,7 @@ builder.Services.AddHttpContextAccessor();
 builder.AddPortalData();
 builder.AddPortalIdentity();
 builder.AddAudit();
+builder.AddSessions();
 builder.AddQrLogin();
 builder.AddQrSignIn();
 builder.AddAdminConsole();

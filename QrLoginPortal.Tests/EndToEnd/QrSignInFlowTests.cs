@@ -45,6 +45,8 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal("/account", redeemed.Headers.Location?.OriginalString);
         var accountPage = await browser.GetPageAsync("/account");
         Assert.Contains(PortalFactory.DemoEmail, accountPage);
+        var sessions = await portal.Services.GetRequiredService<QrLoginPortal.Sessions.SessionStore>().ListAsync(await DemoUserIdAsync());
+        Assert.Contains(sessions, s => s.Method == "qr" && s.EndedAt is null && s.UserAgent!.Contains("Windows NT 10.0"));
 
         var again = await RedeemAsync(browser, ticket, "/account");
         Assert.Equal(QrSignInEndpoints.FailedRedirect, again.Headers.Location?.OriginalString);

@@ -48,6 +48,22 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>Creates a confirmed user (optionally an admin) and returns their id.</summary>
+    public async Task<string> CreateUserAsync(string email, string password = DemoPassword, bool admin = false)
+    {
+        using var scope = Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+        var user = new Data.ApplicationUser { UserName = email, Email = email, EmailConfirmed = true };
+        var created = await users.CreateAsync(user, password);
+        Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
+        if (admin)
+        {
+            Assert.True((await users.AddToRoleAsync(user, Data.Roles.Admin)).Succeeded);
+        }
+
+        return user.Id;
+    }
+
     /// <summary>A client with its own cookie jar that does not follow redirects, like one browser.</summary>
     public BrowserClient CreateBrowser(string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36")
     {

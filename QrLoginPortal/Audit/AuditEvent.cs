@@ -24,6 +24,8 @@ public static class AuditTypes
     public const string QrRedeem = "qr.redeem";
     public const string QrSettingsChange = "qr.settings.change";
     public const string UserCreate = "user.create";
+    public const string SignIn = "user.signin";
+    public const string SessionEnd = "session.end";
 }
 
 public static class AuditOutcomes

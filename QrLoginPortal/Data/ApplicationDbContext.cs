@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using QrLoginPortal.Audit;
 using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
 
 namespace QrLoginPortal.Data;
 
@@ -11,6 +12,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<QrTransaction> QrTransactions => Set<QrTransaction>();
     public DbSet<QrSettings> QrSettings => Set<QrSettings>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

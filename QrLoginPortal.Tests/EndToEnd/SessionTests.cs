@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.Sessions;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.EndToEnd;
+
+public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    private SessionStore Sessions => portal.Services.GetRequiredService<SessionStore>();
+
+    [Fact]
+    public async Task SigningIn_OpensASession_WithTheBrowserAndMethod()
+    {
+        var userId = await portal.CreateUserAsync("session-a@test.local");
+        using var browser = portal.CreateBrowser();
+
+        await browser.SignInWithPasswordAsync("session-a@test.local", PortalFactory.DemoPassword);
+
+        var session = Assert.Single(await Sessions.ListAsync(userId));
+        Assert.Null(session.EndedAt);
+        Assert.Equal("pwd", session.Method);
+        Assert.Contains("Chrome/140", session.UserAgent);
+    }
+
+    [Fact]
+    public async Task EndingASession_SignsThatBrowserOutOnItsNextRequest_AndOnlyThatOne()
+    {
+        var userId = await portal.CreateUserAsync("session-b@test.local");
+        using var laptop = portal.CreateBrowser();
+        using var phone = portal.CreateBrowser("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/140.0 Mobile Safari/537.36");
+        await laptop.SignInWithPasswordAsync("session-b@test.local", PortalFactory.DemoPassword);
+        await phone.SignInWithPasswordAsync("session-b@test.local", PortalFactory.DemoPassword);
+        var laptopSession = (await Sessions.ListAsync(userId)).Single(s => s.UserAgent!.Contains("Windows"));
+
+        Assert.True(await Sessions.EndAsync(laptopSession.Id, userId, "test", userId, null));
+
+        var laptopNext = await laptop.Http.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, laptopNext.StatusCode);
+        Assert.StartsWith("/login", laptopNext.Headers.Location!.PathAndQuery);
+        Assert.Contains("session-b@test.local", await phone.GetPageAsync("/account"));
+    }
+
+    [Fact]
+    public async Task SigningOut_EndsTheSession()
+    {
+        var userId = await portal.CreateUserAsync("session-c@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-c@test.local", PortalFactory.DemoPassword);
+        var home = await browser.GetPageAsync("/");
+
+        var response = await browser.PostFormAsync("/Account/Logout", home, "", new Dictionary<string, string> { ["returnUrl"] = "" });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.NotNull(Assert.Single(await Sessions.ListAsync(userId)).EndedAt);
+    }
+
+    [Fact]
+    public async Task AnotherUsersSession_CannotBeEnded_ByGuessingItsId()
+    {
+        var owner = await portal.CreateUserAsync("session-d@test.local");
+        var other = await portal.CreateUserAsync("session-e@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-d@test.local", PortalFactory.DemoPassword);
+        var session = Assert.Single(await Sessions.ListAsync(owner));
+
+        Assert.False(await Sessions.EndAsync(session.Id, other, "test", other, null));
+
+        Assert.Null(Assert.Single(await Sessions.ListAsync(owner)).EndedAt);
+    }
+}

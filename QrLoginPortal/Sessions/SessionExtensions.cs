@@ -1,0 +1,104 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+
+namespace QrLoginPortal.Sessions;
+
+public static class SessionExtensions
+{
+    /// <summary>
+    /// Ties every Identity authentication cookie to a session row: a session is opened when the
+    /// cookie is issued (any sign-in method), checked on every request, and ended on sign-out.
+    /// </summary>
+    public static IHostApplicationBuilder AddSessions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SessionStore>();
+
+        // Identity re-creates the principal when it revalidates the security stamp: keep the session id.
+        builder.Services.Configure<SecurityStampValidatorOptions>(options => options.OnRefreshingPrincipal = context =>
+        {
+            if (context.CurrentPrincipal?.FindFirst(SessionStore.SessionClaim) is { } sid
+                && context.NewPrincipal?.Identity is ClaimsIdentity identity
+                && identity.FindFirst(SessionStore.SessionClaim) is null)
+            {
+                identity.AddClaim(new Claim(SessionStore.SessionClaim, sid.Value));
+            }
+
+            return Task.CompletedTask;
+        });
+
+        builder.Services.ConfigureApplicationCookie(options =>
+        {
+            options.Events.OnSigningIn = OnSigningInAsync;
+            options.Events.OnValidatePrincipal = OnValidatePrincipalAsync;
+            options.Events.OnSigningOut = OnSigningOutAsync;
+        });
+        return builder;
+    }
+
+    private static async Task OnSigningInAsync(CookieSigningInContext context)
+    {
+        if (context.Principal?.Identity is not ClaimsIdentity identity
+            || identity.FindFirst(ClaimTypes.NameIdentifier)?.Value is not { } userId)
+        {
+            return;
+        }
+
+        // A refresh of an existing cookie keeps its session; only a real sign-in opens one.
+        if (identity.FindFirst(SessionStore.SessionClaim) is not null)
+        {
+            return;
+        }
+
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+        var current = context.HttpContext.User;
+        if (current.FindFirstValue(ClaimTypes.NameIdentifier) == userId
+            && current.FindFirstValue(SessionStore.SessionClaim) is { } currentSid
+            && Guid.TryParse(currentSid, out var currentId)
+            && await sessions.IsActiveAsync(currentId, userId, context.HttpContext.RequestAborted))
+        {
+            // Identity re-issues the cookie of a signed-in browser (password change, 2FA set-up): same browser, same session.
+            identity.AddClaim(new Claim(SessionStore.SessionClaim, currentSid));
+            return;
+        }
+
+        var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? "pwd";
+        var id = await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
+            context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.Request.Headers.UserAgent.ToString(),
+            context.HttpContext.RequestAborted);
+        identity.AddClaim(new Claim(SessionStore.SessionClaim, id.ToString()));
+    }
+
+    private static async Task OnValidatePrincipalAsync(CookieValidatePrincipalContext context)
+    {
+        await SecurityStampValidator.ValidatePrincipalAsync(context);
+        if (context.Principal is not { } principal)
+        {
+            return;
+        }
+
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+        var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        var active = userId is not null
+                     && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
+                     && await sessions.TouchAsync(sessionId, userId, context.HttpContext.RequestAborted);
+        if (!active)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+        }
+    }
+
+    private static async Task OnSigningOutAsync(CookieSigningOutContext context)
+    {
+        var principal = context.HttpContext.User;
+        if (principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
+            && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
+        {
+            var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+            await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.Connection.RemoteIpAddress?.ToString(),
+                context.HttpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+
+namespace QrLoginPortal.Sessions;
+
+/// <summary>What a person (or an admin) sees of a signed-in browser.</summary>
+public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, string? Ip,
+    string? UserAgent, string Method, bool Persistent, DateTimeOffset? EndedAt, string? EndedReason);
+
+/// <summary>
+/// Signed-in browsers. Every authentication cookie carries its session id; a cookie whose session
+/// was ended is refused on its next request, so "sign out that browser" takes effect at once.
+/// </summary>
+public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+{
+    /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
+    public const string SessionClaim = "qrl:sid";
+
+    private static readonly TimeSpan LastSeenGranularity = TimeSpan.FromMinutes(1);
+
+    public async Task<Guid> StartAsync(string userId, string method, bool persistent, string? ip, string? userAgent,
+        CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        var session = new UserSession
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            CreatedAt = now,
+            LastSeenAt = now,
+            Ip = Truncate(ip, 64),
+            UserAgent = Truncate(userAgent, 512),
+            Method = Truncate(method, 32)!,
+            Persistent = persistent,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.UserSessions.Add(session);
+        db.AuditEvents.Add(audit.Create(AuditTypes.SignIn, AuditOutcomes.Success, userId, session.Id.ToString(), session.Ip,
+            $"method {session.Method}{(persistent ? ", kept signed in" : "")}"));
+        await db.SaveChangesAsync(ct);
+        return session.Id;
+    }
+
+    /// <summary>Whether the session is still open for <paramref name="userId"/>; notes the time it was last seen (at most once a minute).</summary>
+    public async Task<bool> TouchAsync(Guid sessionId, string userId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        var staleBefore = now - LastSeenGranularity;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var session = await db.UserSessions.AsNoTracking()
+            .Where(s => s.Id == sessionId && s.UserId == userId)
+            .Select(s => new { s.EndedAt, s.LastSeenAt })
+            .SingleOrDefaultAsync(ct);
+        if (session is null || session.EndedAt is not null)
+        {
+            return false;
+        }
+
+        if (session.LastSeenAt < staleBefore)
+        {
+            await db.UserSessions.Where(s => s.Id == sessionId && s.LastSeenAt < staleBefore)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), ct);
+        }
+
+        return true;
+    }
+
+    public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null, ct);
+    }
+
+    /// <summary>Ends one session of <paramref name="userId"/>; false when it is not theirs or already ended.</summary>
+    public async Task<bool> EndAsync(Guid sessionId, string userId, string reason, string? actorUserId, string? ip,
+        CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ended = await db.UserSessions
+            .Where(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
+        if (ended == 1)
+        {
+            await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, sessionId.ToString(), ip,
+                $"{reason} (user {userId})", ct);
+        }
+
+        return ended == 1;
+    }
+
+    /// <summary>Ends every open session of <paramref name="userId"/> (lock, password reset by an admin, …).</summary>
+    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var ended = await db.UserSessions
+            .Where(s => s.UserId == userId && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
+        if (ended > 0)
+        {
+            await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip,
+                $"{reason}: {ended} session(s) ended", ct);
+        }
+
+        return ended;
+    }
+
+    /// <summary>The user's sessions, open ones first, then the most recent ended ones.</summary>
+    public async Task<IReadOnlyList<SessionView>> ListAsync(string userId, int recentEnded = 10, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var open = await db.UserSessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.EndedAt == null)
+            .OrderByDescending(s => s.CreatedAt)
+            .Select(s => ToView(s))
+            .ToListAsync(ct);
+        var ended = await db.UserSessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.EndedAt != null)
+            .OrderByDescending(s => s.CreatedAt)
+            .Take(recentEnded)
+            .Select(s => ToView(s))
+            .ToListAsync(ct);
+        return [.. open, .. ended];
+    }
+
+    private static SessionView ToView(UserSession s) =>
+        new(s.Id, s.UserId, s.CreatedAt, s.LastSeenAt, s.Ip, s.UserAgent, s.Method, s.Persistent, s.EndedAt, s.EndedReason);
+
+    private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,21 @@
+namespace QrLoginPortal.Sessions;
+
+/// <summary>One signed-in browser: created when the authentication cookie is issued, checked on every request.</summary>
+public sealed class UserSession
+{
+    public Guid Id { get; init; }
+    public required string UserId { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset LastSeenAt { get; set; }
+    public string? Ip { get; init; }
+    public string? UserAgent { get; init; }
+
+    /// <summary>How the person signed in: "qr", "pwd", "passkey", "external", ….</summary>
+    public required string Method { get; init; }
+
+    public bool Persistent { get; init; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? EndedReason { get; set; }
+
+    public bool IsActive => EndedAt is null;
+}
