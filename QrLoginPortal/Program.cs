@@ -51,6 +51,7 @@ app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
 app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
+app.MapAdminConsole();
 
 await app.InitializePortalDataAsync();
 app.Run();

@@ -4,6 +4,16 @@ using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Admin;
 
+/// <summary>Who performs an admin action, as the page saw them; checked again by <see cref="AdminGuard"/> for every action.</summary>
+public sealed record AdminActor(string? UserId, string? Name, string? Ip)
+{
+    public static AdminActor From(ClaimsPrincipal user, string? ip) =>
+        new(user.FindFirstValue(ClaimTypes.NameIdentifier), user.Identity?.Name, ip);
+}
+
+/// <summary>Thrown when an admin action is attempted by someone who is not (or no longer) an unlocked administrator.</summary>
+public sealed class AdminAccessDeniedException() : UnauthorizedAccessException("You are no longer an administrator; nothing was changed.");
+
 /// <summary>
 /// Asks the database, at the moment of an admin action, whether the acting user is still an
 /// unlocked administrator. A circuit's principal is a snapshot: a role removed or an account
@@ -11,9 +21,11 @@ namespace QrLoginPortal.Admin;
 /// </summary>
 public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory, TimeProvider clock)
 {
-    public async Task<bool> IsAdminNowAsync(ClaimsPrincipal user, CancellationToken ct = default)
+    public Task<bool> IsAdminNowAsync(ClaimsPrincipal user, CancellationToken ct = default) =>
+        IsAdminNowAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct);
+
+    public async Task<bool> IsAdminNowAsync(string? userId, CancellationToken ct = default)
     {
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
         if (userId is null)
         {
             return false;
@@ -27,5 +39,14 @@ public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory
             .Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id
                                                && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)))
             .AnyAsync(ct);
+    }
+
+    /// <exception cref="AdminAccessDeniedException">The actor is not an unlocked administrator right now.</exception>
+    public async Task EnsureAsync(AdminActor actor, CancellationToken ct = default)
+    {
+        if (!await IsAdminNowAsync(actor.UserId, ct))
+        {
+            throw new AdminAccessDeniedException();
+        }
     }
 }

@@ -20,12 +20,27 @@ public static class AuditTypes
     public const string QrApprove = "qr.approve";
     public const string QrDeny = "qr.deny";
     public const string QrCancel = "qr.cancel";
+    public const string QrCancelAll = "qr.cancel-all";
+    public const string QrStopAll = "qr.stop-all";
+    public const string QrSettingsRestore = "qr.settings.restore";
     public const string QrExpire = "qr.expire";
     public const string QrRedeem = "qr.redeem";
     public const string QrSettingsChange = "qr.settings.change";
     public const string UserCreate = "user.create";
     public const string SignIn = "user.signin";
     public const string SessionEnd = "session.end";
+    public const string UserLock = "user.lock";
+    public const string UserUnlock = "user.unlock";
+    public const string UserRoleAdd = "user.role.add";
+    public const string UserRoleRemove = "user.role.remove";
+    public const string UserPasswordResetLink = "user.password-reset-link";
+
+    /// <summary>Every type, for filters.</summary>
+    public static readonly string[] All =
+    [
+        QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
+        UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink,
+    ];
 }
 
 public static class AuditOutcomes

@@ -11,6 +11,7 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
 {
     public DbSet<QrTransaction> QrTransactions => Set<QrTransaction>();
     public DbSet<QrSettings> QrSettings => Set<QrSettings>();
+    public DbSet<QrSettingsVersion> QrSettingsVersions => Set<QrSettingsVersion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
 

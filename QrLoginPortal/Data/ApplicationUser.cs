@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Identity;
 
 namespace QrLoginPortal.Data;
 
-// Add profile data for application users by adding properties to the ApplicationUser class
 public class ApplicationUser : IdentityUser
 {
+    /// <summary>The name shown to administrators and on badges; the email when empty.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(128)]
+    public string? DisplayName { get; set; }
 }
 

@@ -14,6 +14,7 @@ public sealed class DatabaseInitializer(
     IOptions<PortalOptions> options,
     IHostEnvironment environment,
     AuditLog audit,
+    TimeProvider clock,
     ILogger<DatabaseInitializer> logger)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
@@ -37,7 +38,9 @@ public sealed class DatabaseInitializer(
 
         if (!await db.QrSettings.AnyAsync(ct))
         {
-            db.QrSettings.Add(new QrSettings());
+            var initial = new QrSettings { UpdatedAt = clock.GetUtcNow(), UpdatedBy = "installation" };
+            db.QrSettings.Add(initial);
+            db.QrSettingsVersions.Add(QrSettingsVersion.Of(initial, initial.UpdatedAt, null, "installation", "initial settings"));
             await db.SaveChangesAsync(ct);
         }
 

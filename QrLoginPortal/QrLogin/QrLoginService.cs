@@ -69,6 +69,7 @@ public sealed class QrLoginService(
                 continue;
             }
 
+            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now));
             return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
         }
     }
@@ -165,6 +166,47 @@ public sealed class QrLoginService(
         }
 
         return cancelled == 1;
+    }
+
+    /// <summary>An administrator cancels a PENDING transaction (e.g. a phishing attempt): it turns FAILED and its page is told at once.</summary>
+    public async Task<bool> CancelByAdminAsync(Guid id, string adminUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cancelled = await db.QrTransactions
+            .Where(t => t.Id == id && t.State == QrTransactionState.Pending)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
+        await audit.WriteAsync(AuditTypes.QrCancel, cancelled == 1 ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
+            id.ToString(), ip, cancelled == 1 ? "cancelled by an administrator" : "not pending any more", ct);
+        if (cancelled == 1)
+        {
+            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
+        }
+
+        return cancelled == 1;
+    }
+
+    /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
+    public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pending = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.State == QrTransactionState.Pending).Select(t => t.Id).ToListAsync(ct);
+        var cancelled = 0;
+        foreach (var id in pending)
+        {
+            if (await db.QrTransactions.Where(t => t.Id == id && t.State == QrTransactionState.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct) == 1)
+            {
+                cancelled++;
+                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
+            }
+        }
+
+        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
+            $"{cancelled} pending transaction(s) cancelled", ct);
+        return cancelled;
     }
 
     /// <summary>

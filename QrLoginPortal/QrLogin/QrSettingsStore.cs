@@ -25,9 +25,9 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
         return current.Copy();
     }
 
-    /// <summary>Validates and saves <paramref name="proposed"/>; returns the field errors, empty when saved.</summary>
+    /// <summary>Validates and saves <paramref name="proposed"/> as a new version; returns the field errors, empty when saved.</summary>
     public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(QrSettings proposed, string? actorUserId, string? actorName,
-        string? ip, CancellationToken ct = default)
+        string? ip, CancellationToken ct = default, string? note = null, string auditType = AuditTypes.QrSettingsChange)
     {
         var errors = QrSettingsRules.Validate(proposed);
         if (errors.Count > 0)
@@ -56,8 +56,9 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             row.UpdatedAt = clock.GetUtcNow();
             row.UpdatedBy = actorName;
 
-            db.AuditEvents.Add(audit.Create(AuditTypes.QrSettingsChange, AuditOutcomes.Success, actorUserId,
-                subject: "qr-settings", ip: ip, details: $"{before} → {row}"));
+            db.QrSettingsVersions.Add(QrSettingsVersion.Of(row, row.UpdatedAt, actorUserId, actorName, note));
+            db.AuditEvents.Add(audit.Create(auditType, AuditOutcomes.Success, actorUserId,
+                subject: "qr-settings", ip: ip, details: $"{(note is null ? "" : note + ": ")}{before} → {row}"));
             await db.SaveChangesAsync(ct);
             _current = row.Copy();
             return new Dictionary<string, string>();
@@ -66,5 +67,37 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>Every saved version, newest first.</summary>
+    public async Task<IReadOnlyList<QrSettingsVersion>> HistoryAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrSettingsVersions.AsNoTracking().OrderByDescending(v => v.Id).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Makes an earlier version the settings in force (as a new version), validated by today's rules:
+    /// a version that no longer validates is refused with its field errors and nothing changes.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> RestoreAsync(long versionId, string? actorUserId, string? actorName,
+        string? ip, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var version = await db.QrSettingsVersions.AsNoTracking().SingleOrDefaultAsync(v => v.Id == versionId, ct);
+        if (version is null)
+        {
+            return new Dictionary<string, string> { ["version"] = $"Version {versionId} does not exist." };
+        }
+
+        var errors = await UpdateAsync(version.ToSettings(), actorUserId, actorName, ip, ct,
+            note: $"restored version {versionId}", auditType: AuditTypes.QrSettingsRestore);
+        if (errors.Count > 0)
+        {
+            await audit.WriteAsync(AuditTypes.QrSettingsRestore, AuditOutcomes.Refused, actorUserId, "qr-settings", ip,
+                $"version {versionId} no longer validates: {string.Join(" ", errors.Values)}", ct);
+        }
+
+        return errors;
     }
 }

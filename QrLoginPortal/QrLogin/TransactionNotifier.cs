@@ -18,15 +18,23 @@ public interface ITransactionNotifier
 
     Task PublishAsync(QrTransactionChanged change);
 
+    /// <summary>Calls <paramref name="handler"/> for every change of every transaction (the admin's live table).</summary>
+    IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler);
+
     /// <summary>How many subscriptions are live: a waiting page that went away must not leave one behind.</summary>
     int SubscriptionCount { get; }
 }
 
 public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger) : ITransactionNotifier
 {
+    // Subscribers of every transaction live under the empty id.
+    private static readonly Guid AllTransactions = Guid.Empty;
+
     private readonly ConcurrentDictionary<Guid, ImmutableArray<Subscription>> _subscriptions = new();
 
     public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
+
+    public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => Subscribe(AllTransactions, handler);
 
     public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler)
     {
@@ -41,11 +49,14 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
     /// </summary>
     public Task PublishAsync(QrTransactionChanged change)
     {
-        if (_subscriptions.TryGetValue(change.Id, out var subscribers))
+        foreach (var key in new[] { change.Id, AllTransactions })
         {
-            foreach (var subscriber in subscribers)
+            if (_subscriptions.TryGetValue(key, out var subscribers))
             {
-                _ = DeliverAsync(subscriber, change);
+                foreach (var subscriber in subscribers)
+                {
+                    _ = DeliverAsync(subscriber, change);
+                }
             }
         }
 

@@ -1,0 +1,184 @@
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+using QrLoginPortal.Sessions;
+
+namespace QrLoginPortal.Admin;
+
+public sealed record UserRow(string Id, string Email, string? DisplayName, bool IsAdmin, bool IsLocked, DateTimeOffset? LastSignIn);
+
+/// <summary>The outcome of an admin action on users: done, or a message saying why nothing changed.</summary>
+public sealed record UserActionResult(bool Succeeded, string Message)
+{
+    public static UserActionResult Done(string message) => new(true, message);
+    public static UserActionResult Refused(string message) => new(false, message);
+}
+
+/// <summary>
+/// User management for administrators. Each action checks the actor with <see cref="AdminGuard"/>,
+/// runs in its own scope (circuits outlive requests), and is audited.
+/// </summary>
+public sealed class UserAdmin(
+    IServiceScopeFactory scopeFactory,
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    AdminGuard guard,
+    SessionStore sessions,
+    AuditLog audit,
+    TimeProvider clock)
+{
+    public async Task<(IReadOnlyList<UserRow> Rows, int Total)> SearchAsync(string? search, int skip, int take, CancellationToken ct = default)
+    {
+        take = Math.Clamp(take, 1, 100);
+        var now = clock.GetUtcNow();
+        var adminRole = Roles.Admin.ToUpperInvariant();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var term = search.Trim().ToUpperInvariant();
+            query = query.Where(u => u.NormalizedEmail!.Contains(term) || (u.DisplayName != null && u.DisplayName.ToUpper().Contains(term)));
+        }
+
+        var total = await query.CountAsync(ct);
+        var rows = await query
+            .OrderBy(u => u.NormalizedEmail)
+            .Skip(Math.Max(0, skip)).Take(take)
+            .Select(u => new UserRow(
+                u.Id,
+                u.Email!,
+                u.DisplayName,
+                db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)),
+                u.LockoutEnd != null && u.LockoutEnd > now,
+                db.UserSessions.Where(s => s.UserId == u.Id).Max(s => (DateTimeOffset?)s.CreatedAt)))
+            .ToListAsync(ct);
+        return (rows, total);
+    }
+
+    public async Task<UserActionResult> CreateAsync(AdminActor actor, string? email, string? displayName, string? role,
+        CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        email = email?.Trim();
+        if (string.IsNullOrEmpty(email) || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email))
+        {
+            return UserActionResult.Refused("Enter a valid email address.");
+        }
+
+        if (role is not (null or "" or "User" or Roles.Admin))
+        {
+            return UserActionResult.Refused($"Unknown role '{role}': choose User or {Roles.Admin}.");
+        }
+
+        if (displayName?.Length > 128)
+        {
+            return UserActionResult.Refused("The display name can have at most 128 characters.");
+        }
+
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        if (await users.FindByEmailAsync(email) is not null)
+        {
+            return UserActionResult.Refused($"A user with the email {email} already exists.");
+        }
+
+        var user = new ApplicationUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(),
+        };
+        var created = await users.CreateAsync(user);
+        if (!created.Succeeded)
+        {
+            return UserActionResult.Refused(string.Join(" ", created.Errors.Select(e => e.Description)));
+        }
+
+        if (role == Roles.Admin)
+        {
+            await users.AddToRoleAsync(user, Roles.Admin);
+        }
+
+        await audit.WriteAsync(AuditTypes.UserCreate, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip,
+            $"{email}{(role == Roles.Admin ? " as admin" : "")}", ct);
+        return UserActionResult.Done($"Created {email}. Send them a password link or let them sign in by QR from a signed-in phone.");
+    }
+
+    /// <summary>Locks the account and ends all its sessions at once.</summary>
+    public Task<UserActionResult> LockAsync(AdminActor actor, string userId, CancellationToken ct = default) =>
+        WithUserAsync(actor, userId, async (users, user) =>
+        {
+            if (user.Id == actor.UserId)
+            {
+                return UserActionResult.Refused("You cannot lock your own account.");
+            }
+
+            await users.SetLockoutEnabledAsync(user, true);
+            await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
+            await users.UpdateSecurityStampAsync(user);
+            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct);
+            await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
+            return UserActionResult.Done($"{user.Email} is locked; {ended} signed-in browser(s) signed out.");
+        }, ct);
+
+    public Task<UserActionResult> UnlockAsync(AdminActor actor, string userId, CancellationToken ct = default) =>
+        WithUserAsync(actor, userId, async (users, user) =>
+        {
+            await users.SetLockoutEndDateAsync(user, null);
+            await users.ResetAccessFailedCountAsync(user);
+            await audit.WriteAsync(AuditTypes.UserUnlock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
+            return UserActionResult.Done($"{user.Email} is unlocked.");
+        }, ct);
+
+    public Task<UserActionResult> SetAdminAsync(AdminActor actor, string userId, bool admin, CancellationToken ct = default) =>
+        WithUserAsync(actor, userId, async (users, user) =>
+        {
+            if (!admin && user.Id == actor.UserId)
+            {
+                return UserActionResult.Refused("You cannot remove your own Admin role; ask another administrator.");
+            }
+
+            var result = admin ? await users.AddToRoleAsync(user, Roles.Admin) : await users.RemoveFromRoleAsync(user, Roles.Admin);
+            if (!result.Succeeded)
+            {
+                return UserActionResult.Refused(string.Join(" ", result.Errors.Select(e => e.Description)));
+            }
+
+            // The role is in the cookie: refresh it on the user's next request.
+            await users.UpdateSecurityStampAsync(user);
+            await audit.WriteAsync(admin ? AuditTypes.UserRoleAdd : AuditTypes.UserRoleRemove, AuditOutcomes.Success, actor.UserId,
+                user.Id, actor.Ip, $"{user.Email}: {Roles.Admin}", ct);
+            return UserActionResult.Done(admin ? $"{user.Email} is now an administrator." : $"{user.Email} is no longer an administrator.");
+        }, ct);
+
+    /// <summary>A one-time link to the password reset page, to hand to the user (no email is sent).</summary>
+    public Task<UserActionResult> PasswordResetLinkAsync(AdminActor actor, string userId, string origin, CancellationToken ct = default) =>
+        WithUserAsync(actor, userId, async (users, user) =>
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
+            await audit.WriteAsync(AuditTypes.UserPasswordResetLink, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
+            return UserActionResult.Done($"{origin.TrimEnd('/')}/Account/ResetPassword?code={code}");
+        }, ct);
+
+    public async Task<UserActionResult> EndSessionAsync(AdminActor actor, string userId, Guid sessionId, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        return await sessions.EndAsync(sessionId, userId, "signed out by an administrator", actor.UserId, actor.Ip, ct)
+            ? UserActionResult.Done("The browser was signed out.")
+            : UserActionResult.Refused("That session had already ended.");
+    }
+
+    private async Task<UserActionResult> WithUserAsync(AdminActor actor, string userId,
+        Func<UserManager<ApplicationUser>, ApplicationUser, Task<UserActionResult>> action, CancellationToken ct)
+    {
+        await guard.EnsureAsync(actor, ct);
+        await using var scope = scopeFactory.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = await users.FindByIdAsync(userId);
+        return user is null ? UserActionResult.Refused("That user no longer exists.") : await action(users, user);
+    }
+}
