@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Admin;
+
+/// <summary>
+/// A bUnit context for admin pages over the real services and a real database: an admin
+/// ("admin-id") and a plain user ("user-id") exist, and the page runs as the admin, interactively.
+/// </summary>
+public abstract class AdminPageTestContext : BunitContext
+{
+    protected AdminPageTestContext(bool failingDatabase = false)
+    {
+        Engine = new EngineFixture();
+        IDbContextFactory<ApplicationDbContext> db = failingDatabase ? new FailingDbFactory() : Engine.Database;
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddLogging();
+        Services.AddSingleton<TimeProvider>(Engine.Clock);
+        Services.AddSingleton(db);
+        Services.AddSingleton(Engine.Audit);
+        Services.AddSingleton(Engine.Settings);
+        Services.AddSingleton(Engine.Service);
+        Services.AddSingleton<ITransactionNotifier>(Engine.Notifier);
+        Services.AddSingleton(Options.Create(new QrLoginOptions()));
+        Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor());
+        Services.AddSingleton<AdminGuard>();
+        Services.AddSingleton<TransactionMonitor>();
+        Services.AddSingleton<AuditQueries>();
+        Services.AddSingleton<SessionStore>();
+        Services.AddSingleton<UserAdmin>();
+        Services.AddScoped(_ => Engine.Database.CreateDbContext());
+        Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>()
+            .AddDefaultTokenProviders();
+        SeedUsers();
+
+        Auth = AddAuthorization();
+        Auth.SetAuthorized("admin@test.local");
+        Auth.SetRoles(Roles.Admin);
+        Auth.SetPolicies(Policies.Admin);
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"));
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        Render<MudPopoverProvider>();
+    }
+
+    protected EngineFixture Engine { get; }
+    protected BunitAuthorizationContext Auth { get; }
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        Engine.Dispose();
+        return base.DisposeAsyncCore();
+    }
+
+    /// <summary>Takes the Admin role away in the database, as another admin would while this page is open.</summary>
+    protected async Task DemoteAdminAsync()
+    {
+        await using var db = Engine.Database.CreateDbContext();
+        await db.UserRoles.Where(ur => ur.UserId == "admin-id").ExecuteDeleteAsync();
+    }
+
+    private void SeedUsers()
+    {
+        using var db = Engine.Database.CreateDbContext();
+        var role = new IdentityRole(Roles.Admin) { Id = "admin-role", NormalizedName = Roles.Admin.ToUpperInvariant() };
+        db.Roles.Add(role);
+        db.Users.Add(NewUser("admin-id", "admin@test.local"));
+        db.Users.Add(NewUser("user-id", "user@test.local"));
+        db.UserRoles.Add(new IdentityUserRole<string> { UserId = "admin-id", RoleId = role.Id });
+        db.SaveChanges();
+    }
+
+    private static ApplicationUser NewUser(string id, string email) => new()
+    {
+        Id = id,
+        UserName = email,
+        NormalizedUserName = email.ToUpperInvariant(),
+        Email = email,
+        NormalizedEmail = email.ToUpperInvariant(),
+        EmailConfirmed = true,
+        SecurityStamp = Guid.NewGuid().ToString(),
+        LockoutEnabled = true,
+    };
+
+    /// <summary>A database that is down: every page must show an error, not break its circuit.</summary>
+    private sealed class FailingDbFactory : IDbContextFactory<ApplicationDbContext>
+    {
+        public ApplicationDbContext CreateDbContext() => throw new InvalidOperationException("The database is unavailable.");
+    }
+}

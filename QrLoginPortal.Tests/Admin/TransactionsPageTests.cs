@@ -1,0 +1,122 @@
+using Bunit;
+using QrLoginPortal.Admin;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Admin;
+
+public sealed class TransactionsPageTests : AdminPageTestContext
+{
+    [Fact]
+    public void WithNoTransactions_SaysNewOnesWillAppear()
+    {
+        var cut = Render<TransactionsPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("No transactions match", cut.Find("[data-testid=empty]").TextContent));
+    }
+
+    [Fact]
+    public async Task ShowsTransactions_AndUpdatesARowWhenItIsPushed()
+    {
+        var created = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => Assert.Equal("Pending", cut.Find("[data-testid=state]").TextContent));
+
+        await Engine.Service.OpenAsync(created.Lsi, "user-id", null);
+        cut.WaitForAssertion(() => Assert.Equal("Scanned", cut.Find("[data-testid=state]").TextContent));
+        await Engine.Service.ApproveAsync(created.Lsi, "user-id", false, null, null);
+
+        cut.WaitForAssertion(() => Assert.Equal("Success", cut.Find("[data-testid=state]").TextContent));
+        Assert.Contains("user@test.local", cut.Find("tbody tr").TextContent);
+        Assert.Contains("Chrome 140 on Linux", cut.Find("tbody tr").TextContent);
+    }
+
+    [Fact]
+    public async Task ANewTransaction_AppearsWithoutReloading()
+    {
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=empty]"));
+
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+    }
+
+    [Fact]
+    public async Task Cancel_FailsThePendingCode_AndTheWaitingPageIsTold()
+    {
+        var created = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var pushes = new List<QrTransactionChanged>();
+        using var waiting = Engine.Notifier.Subscribe(created.Id, c => { lock (pushes) { pushes.Add(c); } return Task.CompletedTask; });
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=cancel]"));
+
+        await cut.Find("button[data-testid=cancel]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Equal("Failed", cut.Find("[data-testid=state]").TextContent));
+        Assert.Contains(pushes, p => p.State == QrTransactionState.Failed);
+        Assert.Equal(AttemptResult.NotAvailable, await Engine.Service.ApproveAsync(created.Lsi, "user-id", false, null, null));
+    }
+
+    [Fact]
+    public async Task StopAll_CancelsEveryPendingCode_AndSwitchesQrSignInOff_UntilReEnabled()
+    {
+        var first = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var second = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=stop-all]"));
+
+        await cut.Find("button[data-testid=stop-all]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("2 pending code(s) cancelled", cut.Find("[data-testid=message]").TextContent));
+        Assert.NotNull(cut.Find("[data-testid=stopped]"));
+        Assert.Equal(QrTransactionState.Failed, (await Engine.Service.GetAsync(first.Id, first.Dsi))!.State);
+        Assert.Equal(QrTransactionState.Failed, (await Engine.Service.GetAsync(second.Id, second.Dsi))!.State);
+        await Assert.ThrowsAsync<QrLoginDisabledException>(() => Engine.Service.CreateAsync(EngineFixture.Browser));
+
+        await cut.Find("button[data-testid=resume]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("enabled again", cut.Find("[data-testid=message]").TextContent));
+        Assert.NotNull(await Engine.Service.CreateAsync(EngineFixture.Browser));
+    }
+
+    [Fact]
+    public async Task FilterByState_ShowsOnlyThatState()
+    {
+        var approved = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.ApproveAsync(approved.Lsi, "user-id", false, null, null);
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("button[data-testid=filter-success]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Equal("Success", cut.Find("[data-testid=state]").TextContent);
+    }
+
+    [Fact]
+    public async Task ADemotedAdmin_CannotCancel()
+    {
+        var created = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=cancel]"));
+        await DemoteAdminAsync();
+
+        await cut.Find("button[data-testid=cancel]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Find("[data-testid=error]").TextContent));
+        Assert.Equal(QrTransactionState.Pending, (await Engine.Service.GetAsync(created.Id, created.Dsi))!.State);
+    }
+}
+
+public sealed class TransactionsPageErrorTests() : AdminPageTestContext(failingDatabase: true)
+{
+    [Fact]
+    public void WhenTheDatabaseFails_ShowsAnError()
+    {
+        var cut = Render<TransactionsPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("Could not load", cut.Find("[data-testid=error]").TextContent));
+    }
+}

@@ -1,0 +1,152 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Sessions;
+
+namespace QrLoginPortal.Tests.Admin;
+
+public sealed class UsersPageTests : AdminPageTestContext
+{
+    [Fact]
+    public void ListsUsers_WithRoleAndStatus()
+    {
+        var cut = Render<UsersPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var admin = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("admin@test.local"));
+        Assert.Contains("Admin", admin.TextContent);
+        Assert.Contains("Active", admin.TextContent);
+    }
+
+    [Fact]
+    public async Task Search_WithNoMatch_SaysSo()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=search]").ChangeAsync(new() { Value = "nobody-here" });
+
+        cut.WaitForAssertion(() => Assert.Contains("No users match", cut.Find("[data-testid=empty]").TextContent));
+    }
+
+    [Fact]
+    public async Task Create_AddsTheUser_AndADuplicateEmailIsRefusedWithAMessage()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=new-email]").InputAsync(new() { Value = "new.person@test.local" });
+        await cut.Find("input[data-testid=new-name]").InputAsync(new() { Value = "New Person" });
+        await cut.Find("button[data-testid=create]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Created new.person@test.local", cut.Find("[data-testid=message]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=new-email]").InputAsync(new() { Value = "user@test.local" });
+        await cut.Find("button[data-testid=create]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("already exists", cut.Find("[data-testid=error]").TextContent));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.Equal(3, await db.Users.CountAsync());
+        Assert.Equal("New Person", (await db.Users.SingleAsync(u => u.Email == "new.person@test.local")).DisplayName);
+        Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.UserCreate && e.UserId == "admin-id"));
+    }
+
+    [Fact]
+    public async Task Create_WithAnInvalidEmail_SaysSo_AndCreatesNothing()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=new-email]").InputAsync(new() { Value = "not-an-email" });
+        await cut.Find("button[data-testid=create]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("valid email", cut.Find("[data-testid=error]").TextContent));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.Equal(2, await db.Users.CountAsync());
+    }
+
+    [Fact]
+    public async Task Lock_LocksTheUser_AndEndsTheirSessions()
+    {
+        var sessions = new SessionStore(Engine.Database, Engine.Audit, Engine.Clock);
+        var session = await sessions.StartAsync("user-id", "pwd", false, null, "Mozilla/5.0 Firefox/133.0");
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var userRow = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local"));
+
+        await userRow.QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("is locked; 1 signed-in browser(s) signed out", cut.Find("[data-testid=message]").TextContent));
+        Assert.Contains("Locked", cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).TextContent);
+        Assert.False(await sessions.IsActiveAsync(session, "user-id"));
+    }
+
+    [Fact]
+    public async Task AnAdminCannotLockThemselves()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var own = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("admin@test.local"));
+
+        await own.QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("cannot lock your own account", cut.Find("[data-testid=error]").TextContent));
+    }
+
+    [Fact]
+    public async Task MakeAdmin_GivesTheRole_AndIsAudited()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var userRow = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local"));
+
+        await userRow.QuerySelector("button[data-testid=toggle-admin]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("is now an administrator", cut.Find("[data-testid=message]").TextContent));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.True(await db.UserRoles.AnyAsync(ur => ur.UserId == "user-id"));
+        Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.UserRoleAdd && e.Subject == "user-id"));
+    }
+
+    [Fact]
+    public async Task RowClick_ShowsTheUsersSignIns_AndEndsOne()
+    {
+        var sessions = new SessionStore(Engine.Database, Engine.Audit, Engine.Clock);
+        var session = await sessions.StartAsync("user-id", "qr", true, "198.51.100.4", "Mozilla/5.0 (Linux; Android 14) Chrome/140.0 Mobile Safari/537.36");
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Chrome 140 on Android 14", cut.Find("[data-testid=user-sessions]").TextContent));
+        await cut.Find("[data-testid=user-sessions] button").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("signed out by an administrator", cut.Find("[data-testid=user-sessions]").TextContent));
+        Assert.False(await sessions.IsActiveAsync(session, "user-id"));
+    }
+
+    [Fact]
+    public async Task ADemotedAdmin_CannotLockAnyone()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        await DemoteAdminAsync();
+
+        await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Find("[data-testid=error]").TextContent));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.Null((await db.Users.SingleAsync(u => u.Id == "user-id")).LockoutEnd);
+    }
+}
+
+public sealed class UsersPageErrorTests() : AdminPageTestContext(failingDatabase: true)
+{
+    [Fact]
+    public void WhenTheDatabaseFails_ShowsAnError()
+    {
+        var cut = Render<UsersPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("Could not load", cut.Find("[data-testid=error]").TextContent));
+    }
+}

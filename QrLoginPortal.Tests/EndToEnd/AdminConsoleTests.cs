@@ -1,0 +1,174 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.EndToEnd;
+
+public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    public static readonly TheoryData<string> AdminRoutes =
+    [
+        "/admin", "/admin/transactions", "/admin/users", "/admin/audit", "/admin/qr-settings", "/admin/qr-settings/history",
+        AdminExtensions.AuditCsvPath,
+    ];
+
+    [Theory]
+    [MemberData(nameof(AdminRoutes))]
+    public async Task EveryAdminRoute_RefusesANonAdmin(string route)
+    {
+        using var user = portal.CreateBrowser();
+        await user.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+
+        var response = await user.Http.GetAsync(route);
+
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden
+                    || (response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.OriginalString.Contains("AccessDenied")),
+            $"{route} answered {(int)response.StatusCode} {response.Headers.Location}");
+    }
+
+    [Theory]
+    [MemberData(nameof(AdminRoutes))]
+    public async Task EveryAdminRoute_SendsAnAnonymousVisitorToSignIn(string route)
+    {
+        using var anonymous = portal.CreateBrowser();
+
+        var response = await anonymous.Http.GetAsync(route);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task EveryAdminRoute_OpensForAnAdmin()
+    {
+        using var admin = portal.CreateBrowser();
+        await admin.SignInWithPasswordAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        foreach (var route in AdminRoutes)
+        {
+            var response = await admin.Http.GetAsync(route);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{route} answered {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task AuditCsv_ExportsTheFilteredLog()
+    {
+        using var admin = portal.CreateBrowser();
+        await admin.SignInWithPasswordAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+        var audit = portal.Services.GetRequiredService<AuditLog>();
+        await audit.WriteAsync(AuditTypes.UserUnlock, AuditOutcomes.Success, details: "=HYPERLINK(\"http://evil\")");
+
+        var response = await admin.Http.GetAsync($"{AdminExtensions.AuditCsvPath}?type={AuditTypes.UserUnlock}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("time,type,user_id,user_email,subject,ip,outcome,details", lines[0].Trim());
+        Assert.All(lines.Skip(1), l => Assert.Contains("\"user.unlock\"", l));
+        Assert.Contains("\"'=HYPERLINK(\"\"http://evil\"\")\"", lines[1]);
+    }
+
+    [Fact]
+    public async Task AuditCsv_WithABadDate_IsA400NotAnError()
+    {
+        using var admin = portal.CreateBrowser();
+        await admin.SignInWithPasswordAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        var response = await admin.Http.GetAsync($"{AdminExtensions.AuditCsvPath}?from=yesterday");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CancellingAPendingCode_ReachesTheWaitingPage()
+    {
+        var engine = portal.Services.GetRequiredService<QrLoginService>();
+        var created = await engine.CreateAsync(new QrRequester("203.0.113.5", "test"));
+        var received = new TaskCompletionSource<QrTransactionChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = portal.Services.GetRequiredService<ITransactionNotifier>().Subscribe(created.Id, c => { received.TrySetResult(c); return Task.CompletedTask; });
+
+        Assert.True(await portal.Services.GetRequiredService<TransactionMonitor>().CancelAsync(await AdminActorAsync(), created.Id));
+
+        var change = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(QrTransactionState.Failed, change.State);
+    }
+
+    [Fact]
+    public async Task LockingAUser_InvalidatesTheirCookieOnTheNextRequest()
+    {
+        var userId = await portal.CreateUserAsync("to-be-locked@test.local");
+        using var victim = portal.CreateBrowser();
+        await victim.SignInWithPasswordAsync("to-be-locked@test.local", PortalFactory.DemoPassword);
+        Assert.Equal(HttpStatusCode.OK, (await victim.Http.GetAsync("/account")).StatusCode);
+
+        var result = await portal.Services.GetRequiredService<UserAdmin>().LockAsync(await AdminActorAsync(), userId);
+
+        Assert.True(result.Succeeded, result.Message);
+        var next = await victim.Http.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.StartsWith("/login", next.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task EveryAdminAction_IsAudited_WithTheAdmin()
+    {
+        var actor = await AdminActorAsync();
+        var users = portal.Services.GetRequiredService<UserAdmin>();
+        var monitor = portal.Services.GetRequiredService<TransactionMonitor>();
+        var settings = portal.Services.GetRequiredService<QrSettingsStore>();
+        var engine = portal.Services.GetRequiredService<QrLoginService>();
+
+        Assert.True((await users.CreateAsync(actor, "audited@test.local", "Audited", "User")).Succeeded);
+        var userId = (await users.SearchAsync("audited@test.local", 0, 10)).Rows.Single().Id;
+        var sessionId = await portal.Services.GetRequiredService<SessionStore>().StartAsync(userId, "pwd", false, null, null);
+        Assert.True((await users.EndSessionAsync(actor, userId, sessionId)).Succeeded);
+        Assert.True((await users.SetAdminAsync(actor, userId, true)).Succeeded);
+        Assert.True((await users.SetAdminAsync(actor, userId, false)).Succeeded);
+        Assert.True((await users.PasswordResetLinkAsync(actor, userId, "http://localhost")).Succeeded);
+        Assert.True((await users.LockAsync(actor, userId)).Succeeded);
+        Assert.True((await users.UnlockAsync(actor, userId)).Succeeded);
+        var pending = await engine.CreateAsync(new QrRequester(null, null));
+        Assert.True(await monitor.CancelAsync(actor, pending.Id));
+        await engine.CreateAsync(new QrRequester(null, null));
+        await monitor.StopAllAsync(actor);
+        await monitor.ResumeAsync(actor);
+        var first = (await settings.HistoryAsync()).Last();
+        Assert.Empty(await settings.RestoreAsync(first.Id, actor.UserId, actor.Name, actor.Ip));
+
+        await using var db = await portal.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync();
+        var types = await db.AuditEvents.Where(e => e.UserId == actor.UserId).Select(e => e.Type).Distinct().ToListAsync();
+        Assert.Superset(new HashSet<string>
+        {
+            AuditTypes.UserCreate, AuditTypes.SessionEnd, AuditTypes.UserRoleAdd, AuditTypes.UserRoleRemove, AuditTypes.UserPasswordResetLink,
+            AuditTypes.UserLock, AuditTypes.UserUnlock, AuditTypes.QrCancel, AuditTypes.QrCancelAll, AuditTypes.QrStopAll,
+            AuditTypes.QrSettingsChange, AuditTypes.QrSettingsRestore,
+        }, types.ToHashSet());
+    }
+
+    [Fact]
+    public async Task ANonAdmin_CallingTheServicesDirectly_GetsNothing()
+    {
+        var userId = await portal.CreateUserAsync("sneaky@test.local");
+        var sneaky = new AdminActor(userId, "sneaky@test.local", null);
+        var target = await portal.CreateUserAsync("target@test.local");
+
+        await Assert.ThrowsAsync<AdminAccessDeniedException>(() => portal.Services.GetRequiredService<UserAdmin>().LockAsync(sneaky, target));
+        await Assert.ThrowsAsync<AdminAccessDeniedException>(() => portal.Services.GetRequiredService<TransactionMonitor>().StopAllAsync(sneaky));
+        Assert.True((await portal.Services.GetRequiredService<QrSettingsStore>().GetAsync()).Enabled);
+    }
+
+    private async Task<AdminActor> AdminActorAsync()
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
+        return new AdminActor(admin!.Id, admin.Email, "127.0.0.1");
+    }
+}
