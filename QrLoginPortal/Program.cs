@@ -1,5 +1,6 @@
 using MudBlazor.Services;
 using QrLoginPortal.Admin;
+using QrLoginPortal.Api;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
@@ -22,6 +23,7 @@ builder.AddSessions();
 builder.AddQrLogin();
 builder.AddQrSignIn();
 builder.AddAdminConsole();
+builder.AddQrLoginApi();
 
 var app = builder.Build();
 
@@ -39,7 +41,7 @@ else
 
 // Before the status-code pages, so a refused circuit stays a plain 403.
 app.UseSameOriginCircuits();
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+app.UseStatusCodePagesOutsideApi("/not-found");
 app.UseSecurityHeaders();
 app.UseHttpsRedirection();
 app.UseRateLimiter();
@@ -52,8 +54,10 @@ app.MapRazorComponents<App>()
 app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();
+app.MapQrLoginApi();
 
 await app.InitializePortalDataAsync();
+await app.ProvisionApiAsync();
 app.Run();
 
 /// <summary>Visible to the integration tests' WebApplicationFactory.</summary>

@@ -20,6 +20,9 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
     public const string DemoPassword = "Demo-Passw0rd!";
     public const string AdminEmail = "admin@test.local";
     public const string AdminPassword = "Admin-Passw0rd!";
+    public const string ApiClientId = "test-client";
+    public const string LimitedClientId = "limited-client";
+    public const string ApiClientSecret = "test-client-secret-0123456789";
 
     private readonly TestDatabase _database = new();
 
@@ -40,6 +43,18 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("SignIn:RequestsPerMinutePerIp", RequestsPerMinutePerIp.ToString());
         builder.UseSetting("QrLogin:FailedAttemptsPerUser", FailedAttemptsPerUser.ToString());
         builder.UseSetting("QrLogin:CreatedPerMinutePerIp", "10000");
+        builder.UseSetting("Api:Clients:0:ClientId", ApiClientId);
+        builder.UseSetting("Api:Clients:0:ClientSecret", ApiClientSecret);
+        builder.UseSetting("Api:Clients:0:Name", "Integration tests");
+        foreach (var (entitlement, i) in global::QrLoginPortal.Api.ApiEntitlements.Descriptions.Keys.Select((e, i) => (e, i)))
+        {
+            builder.UseSetting($"Api:Clients:0:Entitlements:{i}", entitlement);
+        }
+
+        builder.UseSetting("Api:Clients:1:ClientId", LimitedClientId);
+        builder.UseSetting("Api:Clients:1:ClientSecret", ApiClientSecret);
+        builder.UseSetting("Api:Clients:1:Entitlements:0", global::QrLoginPortal.Api.ApiEntitlements.ReadAuthenticatorConfig);
+        builder.UseSetting("Api:Profiles:0", "Verify Profile");
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -62,6 +77,23 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         }
 
         return user.Id;
+    }
+
+    /// <summary>An HTTP client holding a bearer token of <paramref name="clientId"/>, got from the token endpoint.</summary>
+    public async Task<HttpClient> CreateApiClientAsync(string clientId = ApiClientId)
+    {
+        var http = CreateDefaultClient();
+        var response = await http.PostAsync("/v1.0/endpoint/default/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = ApiClientSecret,
+        }));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"token endpoint answered {(int)response.StatusCode}: {body}");
+        var token = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects, like one browser.</summary>

@@ -21,6 +21,7 @@ public static class AuditTypes
     public const string QrDeny = "qr.deny";
     public const string QrCancel = "qr.cancel";
     public const string QrCancelAll = "qr.cancel-all";
+    public const string QrDelete = "qr.delete";
     public const string QrStopAll = "qr.stop-all";
     public const string QrSettingsRestore = "qr.settings.restore";
     public const string QrExpire = "qr.expire";
@@ -38,7 +39,7 @@ public static class AuditTypes
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
     [
-        QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
+        QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink,
     ];
 }

@@ -264,6 +264,19 @@ public sealed class QrLoginService(
         return redeemed;
     }
 
+    /// <summary>Removes a transaction (API clients clean up after themselves); false when it does not exist.</summary>
+    public async Task<bool> DeleteAsync(Guid id, string? actor, string? ip, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var deleted = await db.QrTransactions.Where(t => t.Id == id).ExecuteDeleteAsync(ct);
+        if (deleted == 1)
+        {
+            await audit.WriteAsync(AuditTypes.QrDelete, AuditOutcomes.Success, actor, id.ToString(), ip, ct: ct);
+        }
+
+        return deleted == 1;
+    }
+
     /// <summary>Marks every overdue PENDING transaction TIMEOUT and tells its waiters. Returns how many expired.</summary>
     public async Task<int> ExpireOverdueAsync(CancellationToken ct = default)
     {

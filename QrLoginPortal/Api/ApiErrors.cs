@@ -1,0 +1,52 @@
+using System.Security.Claims;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>The one error shape of the API: a stable machine-readable code, a human message, and the fields at fault.</summary>
+public sealed record ApiError(string Code, string Message, IReadOnlyDictionary<string, string>? Errors = null)
+{
+    public static IResult BadRequest(string field, string message) =>
+        Results.Json(new ApiError("invalid_request", message, new Dictionary<string, string> { [field] = message }), statusCode: 400);
+
+    public static IResult BadRequest(IReadOnlyDictionary<string, string> errors) =>
+        Results.Json(new ApiError("invalid_request", string.Join(" ", errors.Values), errors), statusCode: 400);
+
+    /// <summary>Unknown id, wrong secret and expired record all answer this, so a caller learns nothing by probing.</summary>
+    public static IResult NotFound() =>
+        Results.Json(new ApiError("not_found", "No such transaction, or the secret does not match."), statusCode: 404);
+
+    public static IResult MissingEntitlement(string entitlement) =>
+        Results.Json(new ApiError("missing_entitlement", $"This API client lacks the entitlement '{entitlement}'."), statusCode: 403);
+
+    public static IResult Disabled() =>
+        Results.Json(new ApiError("qr_disabled", "QR sign-in is disabled by the administrator."), statusCode: 403);
+
+    public static IResult TooMany(TimeSpan retryAfter)
+    {
+        return new TooManyResult((int)Math.Ceiling(retryAfter.TotalSeconds));
+    }
+
+    private sealed class TooManyResult(int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(new ApiError("too_many_requests", $"Too many requests. Try again in {seconds} seconds."), statusCode: 429)
+                .ExecuteAsync(httpContext);
+        }
+    }
+}
+
+/// <summary>Endpoint filter: the token must carry <paramref name="entitlement"/>, else 403 naming it.</summary>
+public sealed class RequireEntitlement(string entitlement) : IEndpointFilter
+{
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.User.HasClaim(ApiEntitlements.ClaimType, entitlement)
+            ? next(context)
+            : ValueTask.FromResult<object?>(ApiError.MissingEntitlement(entitlement));
+}
+
+public static class ApiClaims
+{
+    public static string? ClientId(this ClaimsPrincipal principal) => principal.FindFirstValue("sub") ?? principal.FindFirstValue("client_id");
+}

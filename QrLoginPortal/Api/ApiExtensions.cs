@@ -1,0 +1,117 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using OpenIddict.Validation.AspNetCore;
+using QrLoginPortal.Data;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace QrLoginPortal.Api;
+
+public static class ApiExtensions
+{
+    public const string TokenPath = "/v1.0/endpoint/default/token";
+    public const string BearerPolicy = "ApiBearer";
+
+    private static readonly string[] ApiPrefixes = ["/v1.0", "/v2.0", "/config"];
+
+    public static bool IsApiPath(PathString path) => ApiPrefixes.Any(prefix => path.StartsWithSegments(prefix));
+
+    /// <summary>OpenIddict (client credentials, EF Core stores in the portal's database) and the API's services.</summary>
+    public static IHostApplicationBuilder AddQrLoginApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddScoped<ApiProvisioner>();
+
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOpenIddict()
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+            .AddServer(options =>
+            {
+                options.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                options.AllowClientCredentialsFlow();
+                options.SetAccessTokenLifetime(TimeSpan.FromHours(1));
+                // Keys kept in the machine's certificate store, so tokens survive a restart.
+                options.AddDevelopmentEncryptionCertificate().AddDevelopmentSigningCertificate();
+                // Plain JWTs (signed, not encrypted), as IBM's clients expect bearer tokens they can pass along.
+                options.DisableAccessTokenEncryption();
+                var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (development)
+                {
+                    // Plain http only for trying the API out locally; HTTPS is required everywhere else.
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(options =>
+            {
+                options.UseLocalServer();
+                options.UseAspNetCore();
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(BearerPolicy, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser());
+        return builder;
+    }
+
+    /// <summary>API errors are JSON, never the HTML not-found page the status-code pages would re-execute.</summary>
+    public static IApplicationBuilder UseStatusCodePagesOutsideApi(this IApplicationBuilder app, string pathFormat) =>
+        app.UseWhen(context => !IsApiPath(context.Request.Path), branch => branch.UseStatusCodePagesWithReExecute(pathFormat, createScopeForStatusCodePages: true));
+
+    public static async Task ProvisionApiAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ApiProvisioner>().ProvisionAsync();
+    }
+
+    public static IEndpointRouteBuilder MapQrLoginApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery().ExcludeFromDescription();
+
+        var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
+        QrEndpoints.Map(app, secured);
+        ConfigEndpoints.Map(secured);
+        ProfileEndpoints.Map(secured);
+        ScimEndpoints.Map(secured);
+        return app;
+    }
+
+    /// <summary>
+    /// The client-credentials grant: OpenIddict has authenticated the client by then; the token it
+    /// gets names the client and carries its entitlements.
+    /// </summary>
+    private static async Task<IResult> IssueTokenAsync(HttpContext context, IOpenIddictApplicationManager applications)
+    {
+        var request = context.GetOpenIddictServerRequest();
+        if (request is null || !request.IsClientCredentialsGrantType() || request.ClientId is null
+            || await applications.FindByClientIdAsync(request.ClientId) is not { } application)
+        {
+            return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.UnsupportedGrantType,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Only the client_credentials grant is supported.",
+            }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }
+
+        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, request.ClientId);
+        identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application) ?? request.ClientId);
+        foreach (var permission in await applications.GetPermissionsAsync(application))
+        {
+            if (permission.StartsWith(ApiEntitlements.PermissionPrefix, StringComparison.Ordinal))
+            {
+                identity.AddClaim(new Claim(ApiEntitlements.ClaimType, permission[ApiEntitlements.PermissionPrefix.Length..]));
+            }
+        }
+
+        identity.SetDestinations(_ => [Destinations.AccessToken]);
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>Section "Api": API clients and registration profiles provisioned at start (automated deployments).</summary>
+public sealed class ApiOptions : IValidatableObject
+{
+    public const string Section = "Api";
+
+    public List<ConfiguredClient> Clients { get; set; } = [];
+
+    /// <summary>Names of registration profiles to create if missing (the default profile always exists).</summary>
+    public List<string> Profiles { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < Clients.Count; i++)
+        {
+            var client = Clients[i];
+            if (string.IsNullOrWhiteSpace(client.ClientId))
+            {
+                yield return new ValidationResult($"Api:Clients:{i}:ClientId is required.");
+            }
+
+            if (string.IsNullOrEmpty(client.ClientSecret) || client.ClientSecret.Length < 16)
+            {
+                yield return new ValidationResult($"Api:Clients:{i}:ClientSecret must have at least 16 characters.");
+            }
+
+            foreach (var entitlement in client.Entitlements.Where(e => !ApiEntitlements.Descriptions.ContainsKey(e)))
+            {
+                yield return new ValidationResult(
+                    $"Api:Clients:{i}:Entitlements has an unknown entitlement '{entitlement}' (known: {string.Join(", ", ApiEntitlements.Descriptions.Keys)}).");
+            }
+        }
+    }
+
+    public sealed class ConfiguredClient
+    {
+        public string ClientId { get; set; } = "";
+        public string? ClientSecret { get; set; }
+        public string? Name { get; set; }
+        public List<string> Entitlements { get; set; } = [];
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>The seed 003 configuration payload.</summary>
+public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled);
+
+public sealed record SecretConfig(string? Charset, int? Length);
+
+/// <summary>GET/PUT /config/v2.0/factors/qr (seed 003), validated by the same rules as the admin page.</summary>
+public static class ConfigEndpoints
+{
+    public const string Path = "/config/v2.0/factors/qr";
+
+    public static void Map(RouteGroupBuilder secured)
+    {
+        secured.MapGet(Path, GetAsync)
+            .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ManageQrConfig))
+            .WithName("GetQrConfig").WithSummary("The QR settings (needs manageQrConfig).");
+        secured.MapPut(Path, PutAsync)
+            .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ManageQrConfig))
+            .WithName("PutQrConfig").WithSummary("Replace the QR settings; 204, or 400 naming each invalid field (needs manageQrConfig).");
+    }
+
+    private static async Task<IResult> GetAsync(QrSettingsStore store, CancellationToken ct)
+    {
+        var s = await store.GetAsync(ct);
+        return Results.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
+            s.ExpirySeconds, s.Enabled));
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, QrSettingsStore store)
+    {
+        QrConfigPayload? payload;
+        try
+        {
+            payload = await context.Request.ReadFromJsonAsync<QrConfigPayload>(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return ApiError.BadRequest("body", "The body must be the JSON settings payload: {\"lsi\":{\"charset\",\"length\"},\"dsi\":{…},\"expiry\",\"enabled\"}.");
+        }
+
+        var missing = new Dictionary<string, string>();
+        if (payload?.Lsi?.Charset is null) missing[QrSettingsRules.Fields.LsiCharset] = "lsi.charset is required.";
+        if (payload?.Lsi?.Length is null) missing[QrSettingsRules.Fields.LsiLength] = "lsi.length is required.";
+        if (payload?.Dsi?.Charset is null) missing[QrSettingsRules.Fields.DsiCharset] = "dsi.charset is required.";
+        if (payload?.Dsi?.Length is null) missing[QrSettingsRules.Fields.DsiLength] = "dsi.length is required.";
+        if (payload?.Expiry is null) missing[QrSettingsRules.Fields.Expiry] = "expiry is required.";
+        if (payload?.Enabled is null) missing["enabled"] = "enabled is required.";
+        if (missing.Count > 0)
+        {
+            return ApiError.BadRequest(missing);
+        }
+
+        var proposed = new QrSettings
+        {
+            LsiCharset = payload!.Lsi!.Charset!,
+            LsiLength = payload.Lsi.Length!.Value,
+            DsiCharset = payload.Dsi!.Charset!,
+            DsiLength = payload.Dsi.Length!.Value,
+            ExpirySeconds = payload.Expiry!.Value,
+            Enabled = payload.Enabled!.Value,
+        };
+        var clientId = context.User.ClientId();
+        var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.Connection.RemoteIpAddress?.ToString(),
+            context.RequestAborted);
+        return errors.Count == 0 ? Results.NoContent() : ApiError.BadRequest(errors);
+    }
+}

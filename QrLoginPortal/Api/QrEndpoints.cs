@@ -1,0 +1,157 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.SignIn;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>The create response of seed 001: the only time lsi, dsi and the QR image are returned.</summary>
+public sealed record QrTransactionCreated(
+    string Id, string Type, string Created, string Updated, string Expiry, string State, string Location,
+    string ProfileId, string ServiceName, string Tenant, string Lsi, string Dsi, string QrCode);
+
+/// <summary>The poll response of seed 001: no secrets; userId once the transaction succeeded.</summary>
+public sealed record QrTransactionStatus(
+    string Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserId,
+    string Type, string Created, string Updated, string Expiry, string State,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UpdatedBy,
+    string Location, string ProfileId, string ServiceName, string Tenant);
+
+/// <summary>The IBM Verify-compatible QR endpoints (seed 001, SPEC section 5).</summary>
+public static class QrEndpoints
+{
+    public const string ServiceName = "QrLoginPortal";
+    public const int MaxWaitSeconds = 30;
+
+    public static void Map(IEndpointRouteBuilder anonymous, RouteGroupBuilder secured)
+    {
+        secured.MapGet("/v2.0/factors/qr/authenticate", CreateAsync)
+            .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
+            .WithName("CreateQrTransaction")
+            .WithSummary("Create a QR login transaction (needs authenticateAnyUser).");
+        secured.MapDelete("/v2.0/factors/qr/{id:guid}", DeleteAsync)
+            .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
+            .WithName("DeleteQrTransaction")
+            .WithSummary("Remove a QR login transaction (needs authenticateAnyUser).");
+
+        // Polling needs no token: the dsi is the bearer secret (seed 001).
+        anonymous.MapGet("/v2.0/factors/qr/authenticate/{id:guid}", PollAsync).WithName("PollQrTransaction")
+            .WithSummary("Read a transaction's state with its dsi; wait=N (≤ 30 s) answers as soon as it changes.");
+        anonymous.MapGet("/v2.0/factors/qr/{id:guid}", PollAsync).WithName("PollQrTransactionShort")
+            .WithSummary("Same as /v2.0/factors/qr/authenticate/{id}.");
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, string? profileId, QrLoginService qrLogin,
+        Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext> dbFactory)
+    {
+        if (string.IsNullOrWhiteSpace(profileId))
+        {
+            return ApiError.BadRequest("profileId", "profileId is required: the id of a registration profile (GET /v1.0/authenticators/clients).");
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(context.RequestAborted))
+        {
+            if (!await db.RegistrationProfiles.AnyAsync(p => p.Id == profileId && p.Enabled, context.RequestAborted))
+            {
+                return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
+            }
+        }
+
+        NewQrTransaction created;
+        try
+        {
+            created = await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
+                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted);
+        }
+        catch (QrLoginDisabledException)
+        {
+            return ApiError.Disabled();
+        }
+        catch (QrAttemptsThrottledException ex)
+        {
+            return ApiError.TooMany(ex.RetryAfter);
+        }
+
+        var origin = PublicOrigin.Of(context);
+        var created0 = ApiTimestamps.Format(created.CreatedAt);
+        return Results.Ok(new QrTransactionCreated(
+            created.Id.ToString(), "qr", created0, created0, ApiTimestamps.Format(created.ExpiresAt), "PENDING",
+            Location(origin, created.Id), created.ProfileId, ServiceName, Tenant(origin), created.Lsi, created.Dsi,
+            Convert.ToBase64String(QrCodeRenderer.RenderPng(PublicOrigin.ApprovalUrl(origin, created.Lsi)))));
+    }
+
+    private static async Task<IResult> PollAsync(HttpContext context, Guid id, string? dsi, string? wait, QrLoginService qrLogin,
+        ITransactionNotifier notifier, TimeProvider clock)
+    {
+        if (string.IsNullOrEmpty(dsi))
+        {
+            return ApiError.BadRequest("dsi", "dsi is required: the device session index returned when the transaction was created.");
+        }
+
+        var waitSeconds = 0;
+        if (wait is not null && (!int.TryParse(wait, out waitSeconds) || waitSeconds is < 0 or > MaxWaitSeconds))
+        {
+            return ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {MaxWaitSeconds}.");
+        }
+
+        var ct = context.RequestAborted;
+        var view = await qrLogin.GetAsync(id, dsi, ct);
+        if (view is null)
+        {
+            return ApiError.NotFound();
+        }
+
+        if (waitSeconds > 0 && view.State == QrTransactionState.Pending)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (notifier.Subscribe(id, _ => { changed.TrySetResult(); return Task.CompletedTask; }))
+            {
+                // Read again once subscribed: a change between the first read and the subscription is not missed.
+                var again = await qrLogin.GetAsync(id, dsi, ct);
+                if (again is not null && again.State == view.State && again.Scanned == view.Scanned)
+                {
+                    try
+                    {
+                        await changed.Task.WaitAsync(TimeSpan.FromSeconds(waitSeconds), clock, ct);
+                    }
+                    catch (TimeoutException)
+                    {
+                        // Nothing happened within the wait: answer with the unchanged state.
+                    }
+                }
+            }
+
+            view = await qrLogin.GetAsync(id, dsi, ct);
+            if (view is null)
+            {
+                return ApiError.NotFound();
+            }
+        }
+
+        var origin = PublicOrigin.Of(context);
+        return Results.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
+            ApiTimestamps.Format(view.UpdatedAt), ApiTimestamps.Format(view.ExpiresAt), StateName(view.State), view.UserId,
+            Location(origin, view.Id), view.ProfileId, ServiceName, Tenant(origin)));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, Guid id, QrLoginService qrLogin) =>
+        await qrLogin.DeleteAsync(id, context.User.ClientId(), context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted)
+            ? Results.NoContent()
+            : ApiError.NotFound();
+
+    public static string StateName(QrTransactionState state) => state switch
+    {
+        QrTransactionState.Pending => "PENDING",
+        QrTransactionState.Success => "SUCCESS",
+        QrTransactionState.Failed => "FAILED",
+        QrTransactionState.Timeout => "TIMEOUT",
+    };
+
+    private static string Location(string origin, Guid id) => $"{origin}/v2.0/factors/qr/{id}";
+
+    private static string Tenant(string origin) => new Uri(origin).Authority;
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+}
