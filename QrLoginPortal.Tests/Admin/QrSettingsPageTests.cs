@@ -26,7 +26,7 @@ public sealed class QrSettingsPageTests : BunitContext
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton(_engine.Settings);
-        Services.AddSingleton(new AdminGuard(_engine.Database, _engine.Clock));
+        Services.AddSingleton(new AdminGuard(_engine.Database, _engine.Audit, _engine.Clock));
         SeedUsers();
         Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor());
         Services.AddSingleton(Options.Create(new QrLoginOptions()));
@@ -181,6 +181,42 @@ public sealed class QrSettingsPageTests : BunitContext
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
+    }
+
+    [Fact]
+    public async Task SavingAStaleCopy_IsRefused_AndKeepsTheOtherAdminsChange()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        var meanwhile = await _engine.Settings.GetAsync();
+        meanwhile.Enabled = false;
+        _engine.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(await _engine.Settings.UpdateAsync(meanwhile, "other-admin", "other@test.local", null));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("changed by other@test.local", cut.Find("[data-testid=save-message]").TextContent));
+        var stored = await _engine.Settings.GetAsync();
+        Assert.False(stored.Enabled);
+        Assert.Equal(13, stored.LsiLength);
+    }
+
+    [Fact]
+    public async Task TwoSavesInARow_FromTheSamePage_BothSucceed()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        _engine.Clock.Advance(TimeSpan.FromTicks(1234));
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "17" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        Assert.Equal(17, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
     }
 
     private static IElement Input(IRenderedComponent<QrSettingsPage> cut, string testId) =>

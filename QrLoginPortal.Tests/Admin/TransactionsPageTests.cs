@@ -107,6 +107,23 @@ public sealed class TransactionsPageTests : AdminPageTestContext
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Find("[data-testid=error]").TextContent));
         Assert.Equal(QrTransactionState.Pending, (await Engine.Service.GetAsync(created.Id, created.Dsi))!.State);
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.True(await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.AuditEvents,
+            e => e.Type == QrLoginPortal.Audit.AuditTypes.AdminRefused && e.UserId == "admin-id"));
+    }
+
+    [Fact]
+    public async Task StopAll_AlsoStopsAnApprovalNotYetTurnedIntoASignIn()
+    {
+        var approved = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.ApproveAsync(approved.Lsi, "user-id", false, null, null);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=stop-all]"));
+
+        await cut.Find("button[data-testid=stop-all]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => cut.Find("[data-testid=stopped]"));
+        Assert.Null(await Engine.Service.IssueTicketAsync(approved.Id, approved.Dsi));
     }
 }
 

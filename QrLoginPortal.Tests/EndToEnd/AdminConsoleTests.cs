@@ -58,6 +58,24 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
+    public async Task AnAdminDemotedInTheDatabase_IsRefusedAtOnce_EvenWithTheOldCookie()
+    {
+        var userId = await portal.CreateUserAsync("soon-demoted@test.local", admin: true);
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("soon-demoted@test.local", PortalFactory.DemoPassword);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/admin")).StatusCode);
+
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        {
+            await db.UserRoles.Where(ur => ur.UserId == userId).ExecuteDeleteAsync();
+        }
+
+        var response = await browser.Http.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("AccessDenied", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task AuditCsv_ExportsTheFilteredLog()
     {
         using var admin = portal.CreateBrowser();

@@ -68,4 +68,24 @@ public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFac
 
         Assert.Null(Assert.Single(await Sessions.ListAsync(owner)).EndedAt);
     }
+
+    [Fact]
+    public async Task APasswordChangedElsewhere_EndsTheOtherBrowsersSession()
+    {
+        var userId = await portal.CreateUserAsync("session-f@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-f@test.local", PortalFactory.DemoPassword);
+        using (var scope = portal.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            var user = await users.FindByIdAsync(userId);
+            Assert.True((await users.ChangePasswordAsync(user!, PortalFactory.DemoPassword, "Another-Passw0rd!")).Succeeded);
+        }
+
+        portal.Clock.Advance(TimeSpan.FromMinutes(2));
+        var next = await browser.Http.GetAsync("/account");
+
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.NotNull(Assert.Single(await Sessions.ListAsync(userId)).EndedAt);
+    }
 }

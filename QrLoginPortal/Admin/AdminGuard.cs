@@ -19,7 +19,7 @@ public sealed class AdminAccessDeniedException() : UnauthorizedAccessException("
 /// unlocked administrator. A circuit's principal is a snapshot: a role removed or an account
 /// locked since it was taken must stop the very next action, not the next sign-in.
 /// </summary>
-public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory, TimeProvider clock)
+public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory, QrLoginPortal.Audit.AuditLog audit, TimeProvider clock)
 {
     public Task<bool> IsAdminNowAsync(ClaimsPrincipal user, CancellationToken ct = default) =>
         IsAdminNowAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct);
@@ -46,6 +46,8 @@ public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory
     {
         if (!await IsAdminNowAsync(actor.UserId, ct))
         {
+            await audit.WriteAsync(QrLoginPortal.Audit.AuditTypes.AdminRefused, QrLoginPortal.Audit.AuditOutcomes.Refused, actor.UserId,
+                ip: actor.Ip, details: "admin action by a user who is not (or no longer) an unlocked administrator", ct: ct);
             throw new AdminAccessDeniedException();
         }
     }

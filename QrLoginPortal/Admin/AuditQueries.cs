@@ -59,14 +59,17 @@ public sealed class AuditQueries(IDbContextFactory<ApplicationDbContext> dbFacto
             query = query.Where(e => e.UserId == user || ids.Contains(e.UserId!) || e.Subject == user || ids.Contains(e.Subject!));
         }
 
+        // Stored values are UTC and compared as numbers: bring any offset to UTC first.
         if (filter.From is { } from)
         {
-            query = query.Where(e => e.At >= from);
+            var fromUtc = from.ToUniversalTime();
+            query = query.Where(e => e.At >= fromUtc);
         }
 
         if (filter.To is { } to)
         {
-            query = query.Where(e => e.At <= to);
+            var toUtc = to.ToUniversalTime();
+            query = query.Where(e => e.At <= toUtc);
         }
 
         return query;

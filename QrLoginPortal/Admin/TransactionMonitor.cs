@@ -78,7 +78,12 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = false;
-        await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "stop all pending", auditType: AuditTypes.QrStopAll);
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "stop all pending", auditType: AuditTypes.QrStopAll);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException($"QR sign-in could not be switched off: {string.Join(" ", errors.Values)}");
+        }
+
         return await qrLogin.CancelAllPendingAsync(actor.UserId!, actor.Ip, ct);
     }
 
@@ -87,7 +92,11 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = true;
-        await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "QR sign-in re-enabled");
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "QR sign-in re-enabled");
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException($"QR sign-in could not be re-enabled: {string.Join(" ", errors.Values)}");
+        }
     }
 
     public async Task<DashboardFigures> DashboardAsync(CancellationToken ct = default)

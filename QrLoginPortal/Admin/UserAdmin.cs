@@ -97,9 +97,9 @@ public sealed class UserAdmin(
             return UserActionResult.Refused(string.Join(" ", created.Errors.Select(e => e.Description)));
         }
 
-        if (role == Roles.Admin)
+        if (role == Roles.Admin && await FirstFailureAsync(() => users.AddToRoleAsync(user, Roles.Admin)) is { } failure)
         {
-            await users.AddToRoleAsync(user, Roles.Admin);
+            return UserActionResult.Refused($"{email} was created, but not as an administrator: {failure}");
         }
 
         await audit.WriteAsync(AuditTypes.UserCreate, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip,
@@ -116,9 +116,14 @@ public sealed class UserAdmin(
                 return UserActionResult.Refused("You cannot lock your own account.");
             }
 
-            await users.SetLockoutEnabledAsync(user, true);
-            await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
-            await users.UpdateSecurityStampAsync(user);
+            if (await FirstFailureAsync(
+                    () => users.SetLockoutEnabledAsync(user, true),
+                    () => users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue),
+                    () => users.UpdateSecurityStampAsync(user)) is { } failure)
+            {
+                return UserActionResult.Refused($"{user.Email} could not be locked: {failure}");
+            }
+
             var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct);
             await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
             return UserActionResult.Done($"{user.Email} is locked; {ended} signed-in browser(s) signed out.");
@@ -127,8 +132,13 @@ public sealed class UserAdmin(
     public Task<UserActionResult> UnlockAsync(AdminActor actor, string userId, CancellationToken ct = default) =>
         WithUserAsync(actor, userId, async (users, user) =>
         {
-            await users.SetLockoutEndDateAsync(user, null);
-            await users.ResetAccessFailedCountAsync(user);
+            if (await FirstFailureAsync(
+                    () => users.SetLockoutEndDateAsync(user, null),
+                    () => users.ResetAccessFailedCountAsync(user)) is { } failure)
+            {
+                return UserActionResult.Refused($"{user.Email} could not be unlocked: {failure}");
+            }
+
             await audit.WriteAsync(AuditTypes.UserUnlock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
             return UserActionResult.Done($"{user.Email} is unlocked.");
         }, ct);
@@ -148,7 +158,10 @@ public sealed class UserAdmin(
             }
 
             // The role is in the cookie: refresh it on the user's next request.
-            await users.UpdateSecurityStampAsync(user);
+            if (await FirstFailureAsync(() => users.UpdateSecurityStampAsync(user)) is { } failure)
+            {
+                return UserActionResult.Refused($"The role changed, but {user.Email}'s open sessions could not be refreshed: {failure}");
+            }
             await audit.WriteAsync(admin ? AuditTypes.UserRoleAdd : AuditTypes.UserRoleRemove, AuditOutcomes.Success, actor.UserId,
                 user.Id, actor.Ip, $"{user.Email}: {Roles.Admin}", ct);
             return UserActionResult.Done(admin ? $"{user.Email} is now an administrator." : $"{user.Email} is no longer an administrator.");
@@ -170,6 +183,21 @@ public sealed class UserAdmin(
         return await sessions.EndAsync(sessionId, userId, "signed out by an administrator", actor.UserId, actor.Ip, ct)
             ? UserActionResult.Done("The browser was signed out.")
             : UserActionResult.Refused("That session had already ended.");
+    }
+
+    /// <summary>Runs Identity steps in order; the first failure's description, or null when all succeeded.</summary>
+    private static async Task<string?> FirstFailureAsync(params Func<Task<IdentityResult>>[] steps)
+    {
+        foreach (var step in steps)
+        {
+            var result = await step();
+            if (!result.Succeeded)
+            {
+                return string.Join(" ", result.Errors.Select(e => e.Description));
+            }
+        }
+
+        return null;
     }
 
     private async Task<UserActionResult> WithUserAsync(AdminActor actor, string userId,

@@ -35,12 +35,14 @@ public static class AuditTypes
     public const string UserRoleAdd = "user.role.add";
     public const string UserRoleRemove = "user.role.remove";
     public const string UserPasswordResetLink = "user.password-reset-link";
+    public const string AdminRefused = "admin.refused";
+    public const string AuditExport = "audit.export";
 
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
     [
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
-        UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink,
+        UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink, AdminRefused, AuditExport,
     ];
 }
 

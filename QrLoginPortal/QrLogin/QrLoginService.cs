@@ -220,6 +220,12 @@ public sealed class QrLoginService(
             return null;
         }
 
+        // "Stop all pending" switches QR sign-in off: an approval not yet turned into a cookie is stopped too.
+        if (!(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            return null;
+        }
+
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
         var ticket = Secrets.NewToken();
@@ -240,6 +246,12 @@ public sealed class QrLoginService(
     {
         if (!IsPlausibleSecret(ticket) || browserBindingHash is not { Length: 32 })
         {
+            return null;
+        }
+
+        if (!(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "QR sign-in is disabled", ct: ct);
             return null;
         }
 

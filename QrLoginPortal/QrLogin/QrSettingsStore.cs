@@ -7,6 +7,9 @@ namespace QrLoginPortal.QrLogin;
 /// <summary>Reads and changes the single QR settings row. Reads are served from memory; a change is validated, saved, audited, then served.</summary>
 public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
 {
+    /// <summary>Error key when a save is refused because the settings changed meanwhile.</summary>
+    public const string ConcurrencyField = "concurrency";
+
     private volatile QrSettings? _current;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
@@ -26,8 +29,10 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
     }
 
     /// <summary>Validates and saves <paramref name="proposed"/> as a new version; returns the field errors, empty when saved.</summary>
+    /// <param name="expectedUpdatedAt">When given, the save is refused if someone else saved since (the caller's copy is stale).</param>
     public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(QrSettings proposed, string? actorUserId, string? actorName,
-        string? ip, CancellationToken ct = default, string? note = null, string auditType = AuditTypes.QrSettingsChange)
+        string? ip, CancellationToken ct = default, string? note = null, string auditType = AuditTypes.QrSettingsChange,
+        DateTimeOffset? expectedUpdatedAt = null)
     {
         var errors = QrSettingsRules.Validate(proposed);
         if (errors.Count > 0)
@@ -41,6 +46,14 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var row = await db.QrSettings.SingleOrDefaultAsync(s => s.Id == QrSettings.SingletonId, ct);
             var before = row?.Copy() ?? new QrSettings();
+            if (expectedUpdatedAt is { } expected && before.UpdatedAt != expected)
+            {
+                return new Dictionary<string, string>
+                {
+                    [ConcurrencyField] = $"The settings were changed by {before.UpdatedBy ?? "someone else"} at {before.UpdatedAt:u} since you opened them; nothing was saved. Reload to see them.",
+                };
+            }
+
             if (row is null)
             {
                 row = new QrSettings();
@@ -53,7 +66,9 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             row.DsiLength = proposed.DsiLength;
             row.ExpirySeconds = proposed.ExpirySeconds;
             row.Enabled = proposed.Enabled;
-            row.UpdatedAt = clock.GetUtcNow();
+            // Whole milliseconds: the stored value round-trips exactly, so a later concurrency check compares equal.
+            var now = clock.GetUtcNow();
+            row.UpdatedAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
             row.UpdatedBy = actorName;
 
             db.QrSettingsVersions.Add(QrSettingsVersion.Of(row, row.UpdatedAt, actorUserId, actorName, note));

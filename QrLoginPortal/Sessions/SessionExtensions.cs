@@ -63,7 +63,7 @@ public static class SessionExtensions
             return;
         }
 
-        var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? "pwd";
+        var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? identity.FindFirst("amr")?.Value ?? "pwd";
         var id = await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
             context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.Request.Headers.UserAgent.ToString(),
             context.HttpContext.RequestAborted);
@@ -72,9 +72,18 @@ public static class SessionExtensions
 
     private static async Task OnValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
+        var original = context.Principal;
         await SecurityStampValidator.ValidatePrincipalAsync(context);
         if (context.Principal is not { } principal)
         {
+            // Identity refused the cookie (password changed, user locked): its session is over too.
+            if (original?.FindFirstValue(ClaimTypes.NameIdentifier) is { } refusedUser
+                && Guid.TryParse(original.FindFirstValue(SessionStore.SessionClaim), out var refusedSession))
+            {
+                await context.HttpContext.RequestServices.GetRequiredService<SessionStore>().EndAsync(refusedSession, refusedUser,
+                    "security stamp changed", null, context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.RequestAborted);
+            }
+
             return;
         }
 

@@ -50,9 +50,15 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var session = await db.UserSessions.AsNoTracking()
             .Where(s => s.Id == sessionId && s.UserId == userId)
-            .Select(s => new { s.EndedAt, s.LastSeenAt })
+            .Select(s => new
+            {
+                s.EndedAt,
+                s.LastSeenAt,
+                // A sign-in that raced a lock must not outlive it.
+                Locked = db.Users.Any(u => u.Id == userId && u.LockoutEnd != null && u.LockoutEnd > now),
+            })
             .SingleOrDefaultAsync(ct);
-        if (session is null || session.EndedAt is not null)
+        if (session is null || session.EndedAt is not null || session.Locked)
         {
             return false;
         }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Authorization;
+using QrLoginPortal.Admin;
 using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Components.Account;
@@ -35,7 +37,11 @@ public static class IdentityServiceExtensions
         });
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin).AddRequirements(new StillAdminRequirement()));
+        services.AddSingleton<IAuthorizationHandler, StillAdminHandler>();
+
+        // Roles and locks reach existing cookies within a minute, not the default 30.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {

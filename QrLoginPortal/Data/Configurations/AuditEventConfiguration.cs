@@ -17,5 +17,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.Details).HasMaxLength(4000);
         builder.HasIndex(e => e.At);
         builder.HasIndex(e => new { e.Type, e.At });
+        builder.HasIndex(e => new { e.UserId, e.At });
+        builder.HasIndex(e => new { e.Subject, e.At });
     }
 }

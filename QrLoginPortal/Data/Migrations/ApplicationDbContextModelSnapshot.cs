@@ -438,7 +438,11 @@ namespace QrLoginPortal.Data.Migrations
 
                     b.HasIndex("At");
 
+                    b.HasIndex("Subject", "At");
+
                     b.HasIndex("Type", "At");
+
+                    b.HasIndex("UserId", "At");
 
                     b.ToTable("AuditEvents");
                 });
