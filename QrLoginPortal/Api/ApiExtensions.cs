@@ -28,6 +28,7 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
+        builder.Services.AddSingleton<ApiClientAdmin>();
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()

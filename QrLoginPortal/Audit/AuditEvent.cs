@@ -37,12 +37,18 @@ public static class AuditTypes
     public const string UserPasswordResetLink = "user.password-reset-link";
     public const string AdminRefused = "admin.refused";
     public const string AuditExport = "audit.export";
+    public const string ApiClientCreate = "api-client.create";
+    public const string ApiClientRotate = "api-client.rotate-secret";
+    public const string ApiClientEnable = "api-client.enable";
+    public const string ApiClientDisable = "api-client.disable";
+    public const string ApiClientDelete = "api-client.delete";
 
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
     [
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink, AdminRefused, AuditExport,
+        ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete,
     ];
 }
 
