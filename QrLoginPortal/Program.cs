@@ -55,6 +55,13 @@ app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();
 app.MapQrLoginApi();
+// The interactive API page, served from the package's own files (no CDN).
+app.UseSwaggerUI(options =>
+{
+    options.SwaggerEndpoint("/openapi/v1.json", "QrLoginPortal API");
+    options.RoutePrefix = "api-docs";
+    options.DocumentTitle = "QrLoginPortal API";
+});
 
 await app.InitializePortalDataAsync();
 await app.ProvisionApiAsync();

@@ -213,5 +213,21 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Fact]
+    public async Task TheOpenApiDocument_DescribesTheEndpoints_AndHasAnInteractivePage()
+    {
+        var document = await Anonymous().GetStringAsync("/openapi/v1.json");
+        var page = await Anonymous().GetAsync("/api-docs/index.html");
+
+        foreach (var path in new[] { "/v1.0/endpoint/default/token", "/v2.0/factors/qr/authenticate", "/v2.0/factors/qr/{id}",
+                     "/config/v2.0/factors/qr", "/v1.0/authenticators/clients", "/v2.0/Users/{id}" })
+        {
+            Assert.Contains($"\"{path}\"", document);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("swagger", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
     private HttpClient Anonymous() => portal.CreateDefaultClient();
 }

@@ -29,6 +29,8 @@ public static class ApiExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
         builder.Services.AddSingleton<ApiClientAdmin>();
+        builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
+            description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
@@ -74,7 +76,10 @@ public static class ApiExtensions
 
     public static IEndpointRouteBuilder MapQrLoginApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery().ExcludeFromDescription();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery()
+            .WithName("Token")
+            .WithSummary("OAuth2 client-credentials token: form fields grant_type=client_credentials, client_id, client_secret.");
 
         var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
         QrEndpoints.Map(app, secured);
