@@ -229,5 +229,98 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
         Assert.Contains("swagger", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Attempt_ByASignedInUser_Is204_ThenASecondAttemptIsRefused()
+    {
+        using var api = await portal.CreateApiClientAsync();
+        var created = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+        var id = created.GetProperty("id").GetString();
+        using var phone = portal.CreateBrowser();
+        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+
+        var first = await phone.Http.PostAsJsonAsync($"/v2.0/factors/qr/{id}", new { lsi = created.GetProperty("lsi").GetString() });
+        var second = await phone.Http.PostAsJsonAsync($"/v2.0/factors/qr/{id}", new { lsi = created.GetProperty("lsi").GetString() });
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, second.StatusCode);
+        var poll = await Anonymous().GetFromJsonAsync<JsonElement>($"/v2.0/factors/qr/{id}?dsi={created.GetProperty("dsi").GetString()}");
+        Assert.Equal("SUCCESS", poll.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Attempt_WithReturnJwt_GivesAnAssertion_SignedByAKeyPublishedAtJwks()
+    {
+        using var api = await portal.CreateApiClientAsync();
+        var created = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+        var id = created.GetProperty("id").GetString();
+        var userId = await portal.CreateUserAsync("jwt-user@test.local");
+
+        var response = await api.PostAsJsonAsync($"/v2.0/factors/qr/{id}?returnJwt=true",
+            new { lsi = created.GetProperty("lsi").GetString(), userId });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var assertion = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("assertion").GetString();
+        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await Anonymous().GetStringAsync("/.well-known/jwks"));
+        var validation = await new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ValidateTokenAsync(assertion,
+            new Microsoft.IdentityModel.Tokens.TokenValidationParameters
+            {
+                IssuerSigningKeys = keys.GetSigningKeys(),
+                ValidateAudience = false,
+                ValidIssuer = "http://localhost/",
+                ValidateLifetime = false,
+            });
+        Assert.True(validation.IsValid, validation.Exception?.Message);
+        Assert.Equal(userId, validation.Claims["sub"]);
+        Assert.Equal(id, validation.Claims["txn"]);
+    }
+
+    [Fact]
+    public async Task Attempt_WithoutAuthentication_Is401_AndWithoutTheEntitlement_Is403()
+    {
+        using var api = await portal.CreateApiClientAsync();
+        using var limited = await portal.CreateApiClientAsync(PortalFactory.LimitedClientId);
+        var created = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+        var url = $"/v2.0/factors/qr/{created.GetProperty("id").GetString()}";
+        var body = new { lsi = created.GetProperty("lsi").GetString(), userId = "anyone" };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Anonymous().PostAsJsonAsync(url, body)).StatusCode);
+        var forbidden = await limited.PostAsJsonAsync(url, body);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Contains("verifyAsAuthenticator", await forbidden.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Attempt_AfterExpiry_OrWithAnotherTransactionsLsi_IsRefused()
+    {
+        using var api = await portal.CreateApiClientAsync();
+        var userId = await portal.CreateUserAsync("late-user@test.local");
+        var first = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+        var second = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+
+        var crossed = await api.PostAsJsonAsync($"/v2.0/factors/qr/{first.GetProperty("id").GetString()}",
+            new { lsi = second.GetProperty("lsi").GetString(), userId });
+        portal.Clock.Advance(TimeSpan.FromSeconds(121));
+        var late = await api.PostAsJsonAsync($"/v2.0/factors/qr/{first.GetProperty("id").GetString()}",
+            new { lsi = first.GetProperty("lsi").GetString(), userId });
+
+        Assert.Equal(HttpStatusCode.NotFound, crossed.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, late.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("{}", "lsi")]
+    [InlineData("{\"lsi\": \"X\"}", "userId")]
+    [InlineData("not json", "body")]
+    public async Task Attempt_WithBadInput_Is400_NamingTheField(string body, string field)
+    {
+        using var api = await portal.CreateApiClientAsync();
+
+        var response = await api.PostAsync($"/v2.0/factors/qr/{Guid.NewGuid()}",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
     private HttpClient Anonymous() => portal.CreateDefaultClient();
 }

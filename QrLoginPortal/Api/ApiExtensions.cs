@@ -38,6 +38,9 @@ public static class ApiExtensions
             .AddServer(options =>
             {
                 options.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                // Where the keys that sign tokens and attempt assertions are published.
+                options.SetConfigurationEndpointUris(".well-known/openid-configuration");
+                options.SetJsonWebKeySetEndpointUris(".well-known/jwks");
                 options.AllowClientCredentialsFlow();
                 options.SetAccessTokenLifetime(TimeSpan.FromHours(1));
                 // Keys kept in the machine's certificate store, so tokens survive a restart.
@@ -57,10 +60,11 @@ public static class ApiExtensions
                 options.UseAspNetCore();
             });
 
-        builder.Services.AddAuthorizationBuilder()
+        var authorization = builder.Services.AddAuthorizationBuilder()
             .AddPolicy(BearerPolicy, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser());
+        AttemptEndpoint.AddPolicy(authorization);
         return builder;
     }
 
@@ -83,6 +87,7 @@ public static class ApiExtensions
 
         var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
         QrEndpoints.Map(app, secured);
+        AttemptEndpoint.Map(app);
         ConfigEndpoints.Map(secured);
         ProfileEndpoints.Map(secured);
         ScimEndpoints.Map(secured);

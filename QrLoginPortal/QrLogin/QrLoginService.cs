@@ -137,9 +137,10 @@ public sealed class QrLoginService(
 
     /// <summary>The signed-in <paramref name="userId"/> approves: PENDING → SUCCESS, if nobody else got there first and it has not expired.</summary>
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
+    /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        CancellationToken ct = default) =>
-        AttemptAsync(lsi, userId, approve: true, keepSignedIn, ip, userAgent, ct);
+        CancellationToken ct = default, Guid? transactionId = null) =>
+        AttemptAsync(lsi, userId, approve: true, keepSignedIn, ip, userAgent, ct, expectedId: transactionId);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
@@ -329,7 +330,7 @@ public sealed class QrLoginService(
     }
 
     private async Task<AttemptResult> AttemptAsync(string? lsi, string userId, bool approve, bool keepSignedIn, string? ip,
-        string? userAgent, CancellationToken ct)
+        string? userAgent, CancellationToken ct, Guid? expectedId = null)
     {
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
         try
@@ -353,14 +354,20 @@ public sealed class QrLoginService(
         var lsiHash = Secrets.Hash(lsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var id = await db.QrTransactions.AsNoTracking().Where(t => t.LsiHash == lsiHash).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct);
+        if (expectedId is not null && id != expectedId)
+        {
+            // An lsi of another transaction is as good as no lsi.
+            id = null;
+        }
+
         var changed = 0;
-        if (id is { } transactionId)
+        if (id is { } foundId)
         {
             var newState = approve ? QrTransactionState.Success : QrTransactionState.Failed;
             var approverIp = Truncate(ip, 64);
             var approverAgent = Truncate(userAgent, 512);
             changed = await db.QrTransactions
-                .Where(t => t.Id == transactionId)
+                .Where(t => t.Id == foundId)
                 .Where(QrTransaction.AttemptableAt(now))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(t => t.State, newState)

@@ -1,0 +1,131 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenIddict.Validation.AspNetCore;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.SignIn;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>The attempt body of seed 003: the lsi read from the QR code; <c>userId</c> only for an authenticator backend.</summary>
+public sealed record AttemptRequest(string? Lsi, string? UserId);
+
+public sealed record AttemptAssertion(string Assertion);
+
+/// <summary>
+/// POST /v2.0/factors/qr/{id}: completes a PENDING transaction from an authenticated context, either
+/// a signed-in user of the portal (their session cookie; the body must be JSON, which a cross-site
+/// page cannot send) or an API client with <c>verifyAsAuthenticator</c> naming the user it vouches for.
+/// </summary>
+public static class AttemptEndpoint
+{
+    public const string Policy = "ApiAttempt";
+    private static readonly TimeSpan AssertionLifetime = TimeSpan.FromMinutes(5);
+
+    public static void AddPolicy(AuthorizationBuilder authorization) =>
+        authorization.AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme, OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser());
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/v2.0/factors/qr/{id:guid}", AttemptAsync)
+            .RequireAuthorization(Policy)
+            .DisableAntiforgery()
+            .WithName("AttemptQrTransaction")
+            .WithSummary("Complete a PENDING transaction with its lsi: 204, or 200 {assertion} (a signed JWT, keys at /.well-known/jwks) with returnJwt=true.");
+
+    private static async Task<IResult> AttemptAsync(HttpContext context, Guid id, string? returnJwt, QrLoginService qrLogin,
+        IDbContextFactory<ApplicationDbContext> dbFactory, IOptionsMonitor<OpenIddictServerOptions> serverOptions, TimeProvider clock)
+    {
+        AttemptRequest? body;
+        try
+        {
+            body = await context.Request.ReadFromJsonAsync<AttemptRequest>(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+        {
+            return ApiError.BadRequest("body", "The body must be JSON: {\"lsi\": \"…\"}.");
+        }
+
+        if (string.IsNullOrEmpty(body?.Lsi))
+        {
+            return ApiError.BadRequest("lsi", "lsi is required: the code read from the QR code.");
+        }
+
+        var user = context.User;
+        // A portal session carries the user's NameIdentifier; an API client's token only its own "sub".
+        var isApiClient = user.FindFirstValue(ClaimTypes.NameIdentifier) is null;
+        string? userId;
+        if (isApiClient)
+        {
+            // An API client: only an authenticator backend, and only for a user that can sign in.
+            if (!user.HasClaim(ApiEntitlements.ClaimType, ApiEntitlements.VerifyAsAuthenticator))
+            {
+                return ApiError.MissingEntitlement(ApiEntitlements.VerifyAsAuthenticator);
+            }
+
+            if (string.IsNullOrEmpty(body.UserId))
+            {
+                return ApiError.BadRequest("userId", "userId is required when an API client completes a transaction for a user.");
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
+            var now = clock.GetUtcNow();
+            if (!await db.Users.AnyAsync(u => u.Id == body.UserId && (u.LockoutEnd == null || u.LockoutEnd <= now), context.RequestAborted))
+            {
+                return ApiError.BadRequest("userId", "userId is not a user who can sign in.");
+            }
+
+            userId = body.UserId;
+        }
+        else
+        {
+            userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+            if (userId is null)
+            {
+                return Results.Unauthorized();
+            }
+        }
+
+        AttemptResult result;
+        try
+        {
+            result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.Connection.RemoteIpAddress?.ToString(),
+                context.Request.Headers.UserAgent.ToString(), context.RequestAborted, transactionId: id);
+        }
+        catch (QrAttemptsThrottledException ex)
+        {
+            return ApiError.TooMany(ex.RetryAfter);
+        }
+
+        if (result != AttemptResult.Approved)
+        {
+            return ApiError.NotFound();
+        }
+
+        if (!string.Equals(returnJwt, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.NoContent();
+        }
+
+        var issuedAt = clock.GetUtcNow();
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = PublicOrigin.Of(context) + "/",
+            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("txn", id.ToString())]),
+            IssuedAt = issuedAt.UtcDateTime,
+            NotBefore = issuedAt.UtcDateTime,
+            Expires = (issuedAt + AssertionLifetime).UtcDateTime,
+            SigningCredentials = serverOptions.CurrentValue.SigningCredentials.First(),
+            TokenType = "JWT",
+        };
+        return Results.Ok(new AttemptAssertion(new JsonWebTokenHandler().CreateToken(descriptor)));
+    }
+}
