@@ -14,7 +14,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
 {
     public static readonly TheoryData<string> AdminRoutes =
     [
-        "/admin", "/admin/transactions", "/admin/users", "/admin/audit", "/admin/qr-settings", "/admin/qr-settings/history", "/admin/api-clients",
+        "/admin", "/admin/transactions", "/admin/users", "/admin/audit", "/admin/qr-settings", "/admin/qr-settings/history", "/admin/api-clients", "/admin/profiles",
         AdminExtensions.AuditCsvPath,
     ];
 

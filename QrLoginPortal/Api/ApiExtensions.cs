@@ -29,6 +29,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
         builder.Services.AddSingleton<ApiClientAdmin>();
+        builder.Services.AddSingleton<ProfileAdmin>();
         builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
 

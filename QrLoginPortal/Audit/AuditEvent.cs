@@ -42,13 +42,14 @@ public static class AuditTypes
     public const string ApiClientEnable = "api-client.enable";
     public const string ApiClientDisable = "api-client.disable";
     public const string ApiClientDelete = "api-client.delete";
+    public const string ProfileChange = "profile.change";
 
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
     [
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink, AdminRefused, AuditExport,
-        ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete,
+        ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
     ];
 }
 

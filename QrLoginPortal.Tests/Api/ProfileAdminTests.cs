@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Api;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Api;
+
+public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<PortalFactory>
+{
+    private ProfileAdmin Profiles => portal.Services.GetRequiredService<ProfileAdmin>();
+
+    [Fact]
+    public async Task AProfileMadeByAnAdmin_IsFoundByName_RenamedAndDisabled_AsTheApiSees()
+    {
+        var admin = await AdminAsync();
+        using var api = await portal.CreateApiClientAsync();
+
+        Assert.True((await Profiles.CreateAsync(admin, "Kiosk app")).Succeeded);
+        var found = await api.GetFromJsonAsync<JsonElement>("/v1.0/authenticators/clients?search=name%20%3D%20%22Kiosk%20app%22");
+        var id = found.GetProperty("clients")[0].GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}")).StatusCode);
+
+        Assert.True((await Profiles.RenameAsync(admin, id, "Kiosk app v2")).Succeeded);
+        Assert.Equal(0, (await api.GetFromJsonAsync<JsonElement>("/v1.0/authenticators/clients?search=name%20%3D%20%22Kiosk%20app%22")).GetProperty("total").GetInt32());
+
+        Assert.True((await Profiles.SetEnabledAsync(admin, id, false)).Succeeded);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task DuplicateNames_AndDisablingTheDefault_AreRefusedWithAMessage()
+    {
+        var admin = await AdminAsync();
+
+        var duplicate = await Profiles.CreateAsync(admin, RegistrationProfile.DefaultName);
+        var defaultOff = await Profiles.SetEnabledAsync(admin, RegistrationProfile.DefaultId, false);
+
+        Assert.Contains("already exists", duplicate.Message);
+        Assert.Contains("cannot be disabled", defaultOff.Message);
+        Assert.True((await Profiles.ListAsync()).Single(p => p.Id == RegistrationProfile.DefaultId).Enabled);
+    }
+
+    private async Task<AdminActor> AdminAsync()
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
+        return new AdminActor(admin!.Id, admin.Email, null);
+    }
+}
