@@ -17,48 +17,8 @@ using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.Admin;
 
-public sealed class QrSettingsPageTests : BunitContext
+public sealed class QrSettingsPageTests : AdminPageTestContext
 {
-    private readonly EngineFixture _engine = new();
-
-    public QrSettingsPageTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(_engine.Settings);
-        Services.AddSingleton(new AdminGuard(_engine.Database, _engine.Audit, _engine.Clock));
-        SeedUsers();
-        Services.AddSingleton<IHttpContextAccessor>(new HttpContextAccessor());
-        Services.AddSingleton(Options.Create(new QrLoginOptions()));
-        _auth = AddAuthorization();
-        _auth.SetAuthorized("admin@test.local");
-        _auth.SetRoles(Roles.Admin);
-        _auth.SetPolicies(Policies.Admin);
-        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"));
-        // The page shows its form only once interactive, as on a live circuit.
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
-
-    private readonly BunitAuthorizationContext _auth;
-
-    /// <summary>An admin ("admin-id") and a plain user ("user-id") in the database, as the guard reads them.</summary>
-    private void SeedUsers()
-    {
-        using var db = _engine.Database.CreateDbContext();
-        var role = new IdentityRole(Roles.Admin) { Id = "admin-role", NormalizedName = Roles.Admin.ToUpperInvariant() };
-        db.Roles.Add(role);
-        db.Users.Add(new ApplicationUser { Id = "admin-id", UserName = "admin@test.local", Email = "admin@test.local" });
-        db.Users.Add(new ApplicationUser { Id = "user-id", UserName = "user@test.local", Email = "user@test.local" });
-        db.UserRoles.Add(new IdentityUserRole<string> { UserId = "admin-id", RoleId = role.Id });
-        db.SaveChanges();
-    }
-
-    protected override ValueTask DisposeAsyncCore()
-    {
-        _engine.Dispose();
-        return base.DisposeAsyncCore();
-    }
-
     [Fact]
     public void ShowsTheSettingsInForce_WithTheirEntropy()
     {
@@ -82,9 +42,9 @@ public sealed class QrSettingsPageTests : BunitContext
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("Nothing was saved", cut.Find("[data-testid=save-message]").TextContent));
-        var stored = await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync();
+        var stored = await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync();
         Assert.Equal(13, stored.LsiLength);
-        await using var db = _engine.Database.CreateDbContext();
+        await using var db = Engine.Database.CreateDbContext();
         Assert.False(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrSettingsChange));
     }
 
@@ -122,10 +82,10 @@ public sealed class QrSettingsPageTests : BunitContext
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
-        var created = await _engine.Service.CreateAsync(EngineFixture.Browser);
+        var created = await Engine.Service.CreateAsync(EngineFixture.Browser);
         Assert.Equal(16, created.Lsi.Length);
-        Assert.Equal(_engine.Clock.GetUtcNow().AddSeconds(60), created.ExpiresAt);
-        await using var db = _engine.Database.CreateDbContext();
+        Assert.Equal(Engine.Clock.GetUtcNow().AddSeconds(60), created.ExpiresAt);
+        await using var db = Engine.Database.CreateDbContext();
         var audit = await db.AuditEvents.SingleAsync(e => e.Type == AuditTypes.QrSettingsChange);
         Assert.Equal("admin-id", audit.UserId);
         Assert.Contains("lsi 13", audit.Details);
@@ -135,10 +95,10 @@ public sealed class QrSettingsPageTests : BunitContext
     [Fact]
     public async Task NonAdmin_CannotSave_EvenThroughTheCircuit()
     {
-        _auth.SetAuthorized("user@test.local");
-        _auth.SetRoles();
-        _auth.SetPolicies();
-        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "user-id"));
+        Auth.SetAuthorized("user@test.local");
+        Auth.SetRoles();
+        Auth.SetPolicies();
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "user-id"));
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
 
@@ -146,7 +106,7 @@ public sealed class QrSettingsPageTests : BunitContext
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
-        Assert.Equal(13, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+        Assert.Equal(13, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).LsiLength);
     }
 
     [Fact]
@@ -154,7 +114,7 @@ public sealed class QrSettingsPageTests : BunitContext
     {
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
-        await using (var db = _engine.Database.CreateDbContext())
+        await using (var db = Engine.Database.CreateDbContext())
         {
             await db.UserRoles.Where(ur => ur.UserId == "admin-id").ExecuteDeleteAsync();
         }
@@ -163,7 +123,7 @@ public sealed class QrSettingsPageTests : BunitContext
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
-        Assert.Equal(13, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+        Assert.Equal(13, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).LsiLength);
     }
 
     [Fact]
@@ -171,10 +131,10 @@ public sealed class QrSettingsPageTests : BunitContext
     {
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
-        await using (var db = _engine.Database.CreateDbContext())
+        await using (var db = Engine.Database.CreateDbContext())
         {
             var admin = await db.Users.SingleAsync(u => u.Id == "admin-id");
-            admin.LockoutEnd = _engine.Clock.GetUtcNow().AddHours(1);
+            admin.LockoutEnd = Engine.Clock.GetUtcNow().AddHours(1);
             await db.SaveChangesAsync();
         }
 
@@ -188,16 +148,16 @@ public sealed class QrSettingsPageTests : BunitContext
     {
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
-        var meanwhile = await _engine.Settings.GetAsync();
+        var meanwhile = await Engine.Settings.GetAsync();
         meanwhile.Enabled = false;
-        _engine.Clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.Empty(await _engine.Settings.UpdateAsync(meanwhile, "other-admin", "other@test.local", null));
+        Engine.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(await Engine.Settings.UpdateAsync(meanwhile, "other-admin", "other@test.local", null));
 
         await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("changed by other@test.local", cut.Find("[data-testid=save-message]").TextContent));
-        var stored = await _engine.Settings.GetAsync();
+        var stored = await Engine.Settings.GetAsync();
         Assert.False(stored.Enabled);
         Assert.Equal(13, stored.LsiLength);
     }
@@ -211,12 +171,12 @@ public sealed class QrSettingsPageTests : BunitContext
         await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
         await cut.Find("button[data-testid=save]").ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
-        _engine.Clock.Advance(TimeSpan.FromTicks(1234));
+        Engine.Clock.Advance(TimeSpan.FromTicks(1234));
         await Input(cut, "lsi-length").InputAsync(new() { Value = "17" });
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
-        Assert.Equal(17, (await new QrSettingsStore(_engine.Database, _engine.Audit, _engine.Clock).GetAsync()).LsiLength);
+        Assert.Equal(17, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).LsiLength);
     }
 
     private static IElement Input(IRenderedComponent<QrSettingsPage> cut, string testId) =>

@@ -13,7 +13,7 @@ public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<Po
     [Fact]
     public async Task CreatedClient_GetsTokens_WithItsEntitlements_UntilRotatedDisabledOrDeleted()
     {
-        var admin = await AdminAsync();
+        var admin = await portal.AdminActorAsync();
 
         var created = await Clients.CreateAsync(admin, "Shop backend", [ApiEntitlements.AuthenticateAnyUser]);
         Assert.True(created.Succeeded, created.Message);
@@ -44,7 +44,7 @@ public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<Po
     {
         var before = (await Clients.ListAsync()).Count;
 
-        var result = await Clients.CreateAsync(await AdminAsync(), name, [entitlement]);
+        var result = await Clients.CreateAsync(await portal.AdminActorAsync(), name, [entitlement]);
 
         Assert.False(result.Succeeded);
         Assert.Contains(message, result.Message);
@@ -70,13 +70,5 @@ public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<Po
             ["client_secret"] = secret,
         }));
         return response.StatusCode;
-    }
-
-    private async Task<AdminActor> AdminAsync()
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
-        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
-        return new AdminActor(admin!.Id, admin.Email, null);
     }
 }

@@ -15,7 +15,7 @@ public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<Port
     [Fact]
     public async Task AProfileMadeByAnAdmin_IsFoundByName_RenamedAndDisabled_AsTheApiSees()
     {
-        var admin = await AdminAsync();
+        var admin = await portal.AdminActorAsync();
         using var api = await portal.CreateApiClientAsync();
 
         Assert.True((await Profiles.CreateAsync(admin, "Kiosk app")).Succeeded);
@@ -33,7 +33,7 @@ public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<Port
     [Fact]
     public async Task DuplicateNames_AndDisablingTheDefault_AreRefusedWithAMessage()
     {
-        var admin = await AdminAsync();
+        var admin = await portal.AdminActorAsync();
 
         var duplicate = await Profiles.CreateAsync(admin, RegistrationProfile.DefaultName);
         var defaultOff = await Profiles.SetEnabledAsync(admin, RegistrationProfile.DefaultId, false);
@@ -41,13 +41,5 @@ public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<Port
         Assert.Contains("already exists", duplicate.Message);
         Assert.Contains("cannot be disabled", defaultOff.Message);
         Assert.True((await Profiles.ListAsync()).Single(p => p.Id == RegistrationProfile.DefaultId).Enabled);
-    }
-
-    private async Task<AdminActor> AdminAsync()
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
-        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
-        return new AdminActor(admin!.Id, admin.Email, null);
     }
 }

@@ -112,7 +112,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
         var received = new TaskCompletionSource<QrTransactionChanged>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var _ = portal.Services.GetRequiredService<ITransactionNotifier>().Subscribe(created.Id, c => { received.TrySetResult(c); return Task.CompletedTask; });
 
-        Assert.True(await portal.Services.GetRequiredService<TransactionMonitor>().CancelAsync(await AdminActorAsync(), created.Id));
+        Assert.True(await portal.Services.GetRequiredService<TransactionMonitor>().CancelAsync(await portal.AdminActorAsync(), created.Id));
 
         var change = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(QrTransactionState.Failed, change.State);
@@ -126,7 +126,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
         await victim.SignInWithPasswordAsync("to-be-locked@test.local", PortalFactory.DemoPassword);
         Assert.Equal(HttpStatusCode.OK, (await victim.Http.GetAsync("/account")).StatusCode);
 
-        var result = await portal.Services.GetRequiredService<UserAdmin>().LockAsync(await AdminActorAsync(), userId);
+        var result = await portal.Services.GetRequiredService<UserAdmin>().LockAsync(await portal.AdminActorAsync(), userId);
 
         Assert.True(result.Succeeded, result.Message);
         var next = await victim.Http.GetAsync("/account");
@@ -137,7 +137,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
     [Fact]
     public async Task EveryAdminAction_IsAudited_WithTheAdmin()
     {
-        var actor = await AdminActorAsync();
+        var actor = await portal.AdminActorAsync();
         var users = portal.Services.GetRequiredService<UserAdmin>();
         var monitor = portal.Services.GetRequiredService<TransactionMonitor>();
         var settings = portal.Services.GetRequiredService<QrSettingsStore>();
@@ -180,13 +180,5 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
         await Assert.ThrowsAsync<AdminAccessDeniedException>(() => portal.Services.GetRequiredService<UserAdmin>().LockAsync(sneaky, target));
         await Assert.ThrowsAsync<AdminAccessDeniedException>(() => portal.Services.GetRequiredService<TransactionMonitor>().StopAllAsync(sneaky));
         Assert.True((await portal.Services.GetRequiredService<QrSettingsStore>().GetAsync()).Enabled);
-    }
-
-    private async Task<AdminActor> AdminActorAsync()
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
-        var admin = await users.FindByEmailAsync(PortalFactory.AdminEmail);
-        return new AdminActor(admin!.Id, admin.Email, "127.0.0.1");
     }
 }

@@ -45,7 +45,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal("/account", redeemed.Headers.Location?.OriginalString);
         var accountPage = await browser.GetPageAsync("/account");
         Assert.Contains(PortalFactory.DemoEmail, accountPage);
-        var sessions = await portal.Services.GetRequiredService<QrLoginPortal.Sessions.SessionStore>().ListAsync(await DemoUserIdAsync());
+        var sessions = await portal.Services.GetRequiredService<QrLoginPortal.Sessions.SessionStore>().ListAsync(await portal.UserIdAsync(PortalFactory.DemoEmail));
         Assert.Contains(sessions, s => s.Method == "qr" && s.EndedAt is null && s.UserAgent!.Contains("Windows NT 10.0"));
 
         var again = await RedeemAsync(browser, ticket, "/account");
@@ -74,7 +74,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
     {
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
-        await Engine.ApproveAsync(created.Lsi, await DemoUserIdAsync(), keepSignedIn: false, null, null);
+        await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), keepSignedIn: false, null, null);
 
         var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, "/");
 
@@ -187,7 +187,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
     {
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
-        await Engine.ApproveAsync(created.Lsi, await DemoUserIdAsync(), false, null, null);
+        await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
         var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
         using var attacker = portal.CreateBrowser();
         await attacker.GetPageAsync("/login");
@@ -208,7 +208,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
     {
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
-        await Engine.ApproveAsync(created.Lsi, await DemoUserIdAsync(), false, null, null);
+        await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
 
         var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, returnUrl);
 
@@ -256,13 +256,6 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var phone = portal.CreateBrowser("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1");
         await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
         return phone;
-    }
-
-    private async Task<string> DemoUserIdAsync()
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
-        return (await users.FindByEmailAsync(PortalFactory.DemoEmail))!.Id;
     }
 
     private static Task<HttpResponseMessage> RedeemAsync(PortalFactory.BrowserClient browser, string ticket, string returnUrl) =>

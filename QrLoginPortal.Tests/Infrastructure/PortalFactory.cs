@@ -63,6 +63,17 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>The id of the user with <paramref name="email"/>.</summary>
+    public async Task<string> UserIdAsync(string email)
+    {
+        using var scope = Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+        return (await users.FindByEmailAsync(email))!.Id;
+    }
+
+    /// <summary>The configured first administrator, as an admin service sees the one acting.</summary>
+    public async Task<global::QrLoginPortal.Admin.AdminActor> AdminActorAsync() => new(await UserIdAsync(AdminEmail), AdminEmail, "127.0.0.1");
+
     /// <summary>Creates a confirmed user (optionally an admin) and returns their id.</summary>
     public async Task<string> CreateUserAsync(string email, string password = DemoPassword, bool admin = false)
     {
