@@ -41,6 +41,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(OutputFolder);
+        // CI runs this suite beside the other test projects on two cores: allow a loaded machine
+        // the same time for an assertion as for an action (the contexts' default timeout).
+        Assertions.SetDefaultExpectTimeout(15_000);
         BaseUrl = Server.BaseUrl;
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await LaunchAsync();
