@@ -105,8 +105,22 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
         await ShotAsync(phone, "phone-approval");
         var clock = Stopwatch.StartNew();
         await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
-        await desktop.WaitForURLAsync(BaseUrl + expectedPath);
-        await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
+        try
+        {
+            // Generous on a loaded CI machine; the time it really took is what timings.txt records.
+            await desktop.WaitForURLAsync(BaseUrl + expectedPath, new() { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 });
+            await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out", new() { Timeout = 30_000 });
+        }
+        catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+        {
+            // Show what the person would have seen, and where the page was, before failing.
+            await ShotAsync(desktop, "desktop-not-signed-in");
+            await ShotAsync(phone, "phone-after-approve");
+            throw new InvalidOperationException(
+                $"The desktop was not signed in {clock.Elapsed.TotalSeconds:0.0} s after Approve; it is at {desktop.Url} showing: " +
+                $"{(await desktop.Locator("body").InnerTextAsync()).ReplaceLineEndings(" ")[..Math.Min(400, (await desktop.Locator("body").InnerTextAsync()).Length)]}", ex);
+        }
+
         clock.Stop();
         fixture.RecordApprovalToSignedIn(clock.Elapsed);
         TestContext.Current.TestOutputHelper?.WriteLine($"approve click -> signed-in page: {clock.Elapsed.TotalMilliseconds:0} ms");
