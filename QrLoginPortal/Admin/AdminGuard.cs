@@ -35,7 +35,8 @@ public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory
         var adminRole = Roles.Admin.ToUpperInvariant();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Users
-            .Where(u => u.Id == userId && (u.LockoutEnd == null || u.LockoutEnd <= now))
+            .Where(u => u.Id == userId)
+            .Where(ApplicationUser.UnlockedAt(now))
             .Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id
                                                && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)))
             .AnyAsync(ct);

@@ -21,10 +21,7 @@ public sealed record ApiError(string Code, string Message, IReadOnlyDictionary<s
     public static IResult Disabled() =>
         Results.Json(new ApiError("qr_disabled", "QR sign-in is disabled by the administrator."), statusCode: 403);
 
-    public static IResult TooMany(TimeSpan retryAfter)
-    {
-        return new TooManyResult((int)Math.Ceiling(retryAfter.TotalSeconds));
-    }
+    public static IResult TooMany(TimeSpan retryAfter) => new TooManyResult((int)Math.Ceiling(retryAfter.TotalSeconds));
 
     private sealed class TooManyResult(int seconds) : IResult
     {

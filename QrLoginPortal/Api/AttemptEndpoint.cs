@@ -78,7 +78,7 @@ public static class AttemptEndpoint
 
             await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
             var now = clock.GetUtcNow();
-            if (!await db.Users.AnyAsync(u => u.Id == body.UserId && (u.LockoutEnd == null || u.LockoutEnd <= now), context.RequestAborted))
+            if (!await db.Users.Where(u => u.Id == body.UserId).Where(ApplicationUser.UnlockedAt(now)).AnyAsync(context.RequestAborted))
             {
                 return ApiError.BadRequest("userId", "userId is not a user who can sign in.");
             }

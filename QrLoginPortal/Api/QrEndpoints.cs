@@ -75,9 +75,9 @@ public static class QrEndpoints
         }
 
         var origin = PublicOrigin.Of(context);
-        var created0 = ApiTimestamps.Format(created.CreatedAt);
+        var createdAt = ApiTimestamps.Format(created.CreatedAt);
         return Results.Ok(new QrTransactionCreated(
-            created.Id.ToString(), "qr", created0, created0, ApiTimestamps.Format(created.ExpiresAt), "PENDING",
+            created.Id.ToString(), "qr", createdAt, createdAt, ApiTimestamps.Format(created.ExpiresAt), "PENDING",
             Location(origin, created.Id), created.ProfileId, ServiceName, Tenant(origin), created.Lsi, created.Dsi,
             Convert.ToBase64String(QrCodeRenderer.RenderPng(PublicOrigin.ApprovalUrl(origin, created.Lsi)))));
     }

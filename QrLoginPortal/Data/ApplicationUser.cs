@@ -4,6 +4,10 @@ namespace QrLoginPortal.Data;
 
 public class ApplicationUser : IdentityUser
 {
+    /// <summary>The one definition of "not locked out at <paramref name="now"/>", usable inside database queries.</summary>
+    public static System.Linq.Expressions.Expression<Func<ApplicationUser, bool>> UnlockedAt(DateTimeOffset now) =>
+        u => u.LockoutEnd == null || u.LockoutEnd <= now;
+
     /// <summary>The name shown to administrators and on badges; the email when empty.</summary>
     [System.ComponentModel.DataAnnotations.MaxLength(128)]
     public string? DisplayName { get; set; }
