@@ -20,6 +20,7 @@ builder.AddPortalData();
 builder.AddPortalIdentity();
 builder.AddAudit();
 builder.AddSessions();
+builder.AddSessionBearerTokens();
 builder.AddQrLogin();
 builder.AddQrSignIn();
 builder.AddAdminConsole();

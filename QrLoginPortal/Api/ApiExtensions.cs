@@ -30,6 +30,7 @@ public static class ApiExtensions
         builder.Services.AddScoped<ApiProvisioner>();
         builder.Services.AddSingleton<ApiClientAdmin>();
         builder.Services.AddSingleton<ProfileAdmin>();
+        builder.Services.AddSingleton<SignedJwts>();
         builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
 
@@ -89,6 +90,7 @@ public static class ApiExtensions
         var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
+        ModuleChainEndpoints.Map(app, secured);
         ConfigEndpoints.Map(secured);
         ProfileEndpoints.Map(secured);
         ScimEndpoints.Map(secured);

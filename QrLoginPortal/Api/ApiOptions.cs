@@ -12,8 +12,21 @@ public sealed class ApiOptions : IValidatableObject
     /// <summary>Names of registration profiles to create if missing (the default profile always exists).</summary>
     public List<string> Profiles { get; set; } = [];
 
+    /// <summary>Where calling applications send a user after a module-chain Success (settings.redirectUrl): absolute, or a path of this portal.</summary>
+    public string? RedirectUrl { get; set; }
+
+    public string SuccessRedirectUrl(string origin) =>
+        string.IsNullOrWhiteSpace(RedirectUrl) ? origin + "/" : RedirectUrl.StartsWith('/') ? origin + RedirectUrl : RedirectUrl;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!string.IsNullOrWhiteSpace(RedirectUrl)
+            && !(RedirectUrl.StartsWith('/') && !RedirectUrl.StartsWith("//", StringComparison.Ordinal))
+            && !(Uri.TryCreate(RedirectUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+        {
+            yield return new ValidationResult("Api:RedirectUrl must be an absolute http(s) URL or a path starting with '/'.");
+        }
+
         for (var i = 0; i < Clients.Count; i++)
         {
             var client = Clients[i];

@@ -3,14 +3,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
-using QrLoginPortal.SignIn;
+using QrLoginPortal.Sessions;
 
 namespace QrLoginPortal.Api;
 
@@ -20,19 +16,21 @@ public sealed record AttemptRequest(string? Lsi, string? UserId);
 public sealed record AttemptAssertion(string Assertion);
 
 /// <summary>
-/// POST /v2.0/factors/qr/{id}: completes a PENDING transaction from an authenticated context, either
-/// a signed-in user of the portal (their session cookie; the body must be JSON, which a cross-site
-/// page cannot send) or an API client with <c>verifyAsAuthenticator</c> naming the user it vouches for.
+/// POST /v2.0/factors/qr/{id}: completes a PENDING transaction from an authenticated context: a
+/// signed-in user of the portal (their session cookie, the body must be JSON, which a cross-site page
+/// cannot send; or their bearer token from the module-chain API), or an API client with
+/// <c>verifyAsAuthenticator</c> naming the user it vouches for.
 /// </summary>
 public static class AttemptEndpoint
 {
     public const string Policy = "ApiAttempt";
-    private static readonly TimeSpan AssertionLifetime = TimeSpan.FromMinutes(5);
 
     public static void AddPolicy(AuthorizationBuilder authorization) =>
         authorization.AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme, OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
-            .RequireAuthenticatedUser());
+            .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme, SessionBearerTokens.Scheme,
+                OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new ActiveSessionRequirement()));
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost("/v2.0/factors/qr/{id:guid}", AttemptAsync)
@@ -42,7 +40,7 @@ public static class AttemptEndpoint
             .WithSummary("Complete a PENDING transaction with its lsi: 204, or 200 {assertion} (a signed JWT, keys at /.well-known/jwks) with returnJwt=true.");
 
     private static async Task<IResult> AttemptAsync(HttpContext context, Guid id, string? returnJwt, QrLoginService qrLogin,
-        IDbContextFactory<ApplicationDbContext> dbFactory, IOptionsMonitor<OpenIddictServerOptions> serverOptions, TimeProvider clock)
+        IDbContextFactory<ApplicationDbContext> dbFactory, SignedJwts jwts, TimeProvider clock)
     {
         AttemptRequest? body;
         try
@@ -115,17 +113,6 @@ public static class AttemptEndpoint
             return Results.NoContent();
         }
 
-        var issuedAt = clock.GetUtcNow();
-        var descriptor = new SecurityTokenDescriptor
-        {
-            Issuer = PublicOrigin.Of(context) + "/",
-            Subject = new ClaimsIdentity([new Claim("sub", userId), new Claim("txn", id.ToString())]),
-            IssuedAt = issuedAt.UtcDateTime,
-            NotBefore = issuedAt.UtcDateTime,
-            Expires = (issuedAt + AssertionLifetime).UtcDateTime,
-            SigningCredentials = serverOptions.CurrentValue.SigningCredentials.First(),
-            TokenType = "JWT",
-        };
-        return Results.Ok(new AttemptAssertion(new JsonWebTokenHandler().CreateToken(descriptor)));
+        return Results.Ok(new AttemptAssertion(jwts.Create(context, [new Claim("sub", userId), new Claim("txn", id.ToString())])));
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.SignIn;
@@ -51,12 +50,9 @@ public static class QrEndpoints
             return ApiError.BadRequest("profileId", "profileId is required: the id of a registration profile (GET /v1.0/authenticators/clients).");
         }
 
-        await using (var db = await dbFactory.CreateDbContextAsync(context.RequestAborted))
+        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
         {
-            if (!await db.RegistrationProfiles.AnyAsync(p => p.Id == profileId && p.Enabled, context.RequestAborted))
-            {
-                return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
-            }
+            return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
 
         NewQrTransaction created;
@@ -105,25 +101,7 @@ public static class QrEndpoints
 
         if (waitSeconds > 0 && view.State == QrTransactionState.Pending)
         {
-            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (notifier.Subscribe(id, _ => { changed.TrySetResult(); return Task.CompletedTask; }))
-            {
-                // Read again once subscribed: a change between the first read and the subscription is not missed.
-                var again = await qrLogin.GetAsync(id, dsi, ct);
-                if (again is not null && again.State == view.State && again.Scanned == view.Scanned)
-                {
-                    try
-                    {
-                        await changed.Task.WaitAsync(TimeSpan.FromSeconds(waitSeconds), clock, ct);
-                    }
-                    catch (TimeoutException)
-                    {
-                        // Nothing happened within the wait: answer with the unchanged state.
-                    }
-                }
-            }
-
-            view = await qrLogin.GetAsync(id, dsi, ct);
+            view = await WaitForChangeAsync(qrLogin, notifier, clock, view, dsi, TimeSpan.FromSeconds(waitSeconds), ct);
             if (view is null)
             {
                 return ApiError.NotFound();
@@ -134,6 +112,34 @@ public static class QrEndpoints
         return Results.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
             ApiTimestamps.Format(view.UpdatedAt), ApiTimestamps.Format(view.ExpiresAt), StateName(view.State), view.UserId,
             Location(origin, view.Id), view.ProfileId, ServiceName, Tenant(origin)));
+    }
+
+    /// <summary>
+    /// Long poll: waits until the transaction's state or scan changes, or <paramref name="wait"/> passes,
+    /// on the same notifier that pushes to the sign-in page; then reads it again.
+    /// </summary>
+    internal static async Task<QrTransactionView?> WaitForChangeAsync(QrLoginService qrLogin, ITransactionNotifier notifier,
+        TimeProvider clock, QrTransactionView view, string dsi, TimeSpan wait, CancellationToken ct)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (notifier.Subscribe(view.Id, _ => { changed.TrySetResult(); return Task.CompletedTask; }))
+        {
+            // Read again once subscribed: a change between the first read and the subscription is not missed.
+            var again = await qrLogin.GetAsync(view.Id, dsi, ct);
+            if (again is not null && again.State == view.State && again.Scanned == view.Scanned)
+            {
+                try
+                {
+                    await changed.Task.WaitAsync(wait, clock, ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Nothing happened within the wait: answer with the unchanged state.
+                }
+            }
+        }
+
+        return await qrLogin.GetAsync(view.Id, dsi, ct);
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, Guid id, QrLoginService qrLogin) =>

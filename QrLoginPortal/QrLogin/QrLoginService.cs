@@ -277,6 +277,36 @@ public sealed class QrLoginService(
         return redeemed;
     }
 
+    /// <summary>
+    /// For an API client holding the dsi of an approved transaction (the module-chain API): consumes
+    /// the approval, once, and says who approved. Null when unknown, wrong dsi, not approved or used (alike).
+    /// </summary>
+    public async Task<RedeemedTicket?> ClaimAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
+    {
+        if (!IsPlausibleSecret(dsi) || !(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var dsiHash = Secrets.Hash(dsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var consumed = await db.QrTransactions
+            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
+        if (consumed != 1)
+        {
+            return null;
+        }
+
+        var claimed = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.Id == id)
+            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
+            .SingleAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, claimed.UserId, id.ToString(), ip, "claimed by an API client", ct);
+        return claimed;
+    }
+
     /// <summary>Removes a transaction (API clients clean up after themselves); false when it does not exist.</summary>
     public async Task<bool> DeleteAsync(Guid id, string? actor, string? ip, CancellationToken ct = default)
     {

@@ -72,6 +72,44 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         return true;
     }
 
+    /// <summary>
+    /// A one-time single sign-on token for an open session: a browser that posts it within
+    /// <paramref name="lifetime"/> gets a cookie of this same session. Stored hashed; a new one replaces the last.
+    /// </summary>
+    public async Task<string?> IssueSsoTokenAsync(Guid sessionId, TimeSpan lifetime, CancellationToken ct = default)
+    {
+        var token = QrLogin.Secrets.NewToken();
+        var hash = QrLogin.Secrets.Hash(token);
+        var expiresAt = clock.GetUtcNow() + lifetime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var issued = await db.UserSessions.Where(s => s.Id == sessionId && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, hash).SetProperty(x => x.SsoTokenExpiresAt, expiresAt), ct);
+        return issued == 1 ? token : null;
+    }
+
+    /// <summary>Spends a single sign-on token: the open session it belongs to, or null when unknown, expired, used or ended (alike).</summary>
+    public async Task<(Guid SessionId, string UserId)?> RedeemSsoTokenAsync(string? token, string? ip, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 256)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var hash = QrLogin.Secrets.Hash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var session = await db.UserSessions.AsNoTracking()
+            .Where(s => s.SsoTokenHash == hash)
+            .Select(s => new { s.Id, s.UserId })
+            .SingleOrDefaultAsync(ct);
+        var spent = session is not null && await db.UserSessions
+            .Where(s => s.Id == session.Id && s.SsoTokenHash == hash && s.SsoTokenExpiresAt > now && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, (byte[]?)null).SetProperty(x => x.SsoTokenExpiresAt, (DateTimeOffset?)null), ct) == 1;
+        await audit.WriteAsync(AuditTypes.SignIn, spent ? AuditOutcomes.Success : AuditOutcomes.Refused, session?.UserId,
+            session?.Id.ToString(), Truncate(ip, 64), spent ? "single sign-on token redeemed by a browser" : "unknown, expired or used single sign-on token", ct);
+        return spent ? (session!.Id, session.UserId) : null;
+    }
+
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

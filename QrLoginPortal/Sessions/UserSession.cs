@@ -17,5 +17,9 @@ public sealed class UserSession
     public DateTimeOffset? EndedAt { get; set; }
     public string? EndedReason { get; set; }
 
+    /// <summary>Hash of a one-time single sign-on token that turns this session into a browser cookie (module-chain API).</summary>
+    public byte[]? SsoTokenHash { get; set; }
+    public DateTimeOffset? SsoTokenExpiresAt { get; set; }
+
     public bool IsActive => EndedAt is null;
 }

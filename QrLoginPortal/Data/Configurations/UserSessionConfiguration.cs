@@ -15,6 +15,7 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         builder.Property(s => s.Method).HasMaxLength(32);
         builder.Property(s => s.EndedReason).HasMaxLength(128);
         builder.HasIndex(s => new { s.UserId, s.EndedAt });
+        builder.HasIndex(s => s.SsoTokenHash).IsUnique();
         builder.Ignore(s => s.IsActive);
     }
 }

@@ -726,6 +726,12 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<bool>("Persistent")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SsoTokenExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("SsoTokenHash")
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
@@ -736,6 +742,9 @@ namespace QrLoginPortal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SsoTokenHash")
+                        .IsUnique();
 
                     b.HasIndex("UserId", "EndedAt");
 

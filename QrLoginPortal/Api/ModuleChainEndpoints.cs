@@ -1,0 +1,259 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
+using QrLoginPortal.SignIn;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>A step of the module chain: the module the client asks for, and what it carries on from the last answer.</summary>
+public sealed record ModuleChainRequest(string? NextModule, string? QrCodeTrackId, string? Nonce, string? ProfileId);
+
+/// <summary>What the QR modules tell the client (seed 000); the QR image and nonce only when the code is made.</summary>
+public sealed record QrModuleInformation(
+    int ValidityPeriod,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? QrCode,
+    string QrCodeTrackId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Nonce,
+    bool Scanned);
+
+public sealed record ModuleChainStep(string NextModule, QrModuleInformation AdditionalInformation);
+
+public sealed record ModuleChainUserData(string UserId, string UserName, string? Email, string DisplayName);
+
+public sealed record ModuleChainSettings(string RedirectUrl, string SingleSignOnUrl);
+
+/// <summary>The end of the chain: a single sign-on token, a JWT about the user, a bearer token for the portal's API.</summary>
+public sealed record ModuleChainSuccess(string NextModule, string Token, string JwtToken, string Oauth2Token, int ExpiresIn,
+    ModuleChainUserData UserData, ModuleChainSettings Settings);
+
+/// <summary>
+/// The module-chain authentication API of seed 000: one endpoint, <c>POST /v1.0/authenticate</c>. The
+/// client names the module it continues with (<c>QrCodeAuthentication</c> to get a code,
+/// <c>QrCodeScanRequired</c> to ask whether it was approved) and the answer names the next one,
+/// until <c>Success</c>. qrCodeTrackId is the transaction id, nonce its dsi.
+/// </summary>
+public static class ModuleChainEndpoints
+{
+    public const string Path = "/v1.0/authenticate";
+    public const string SingleSignOnPath = "/v1.0/authenticate/sso";
+    public const string TrackIdCookie = "qrCodeTrackId";
+    public const string QrCodeAuthentication = "QrCodeAuthentication";
+    public const string QrCodeScanRequired = "QrCodeScanRequired";
+    public const string Success = "Success";
+    public const string SessionMethod = "qr-api";
+
+    /// <summary>How long the single sign-on token may wait for the browser that redeems it.</summary>
+    public static readonly TimeSpan SingleSignOnLifetime = TimeSpan.FromMinutes(2);
+
+    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder secured)
+    {
+        secured.MapPost(Path, AuthenticateAsync)
+            .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
+            .Accepts<ModuleChainRequest>("application/json")
+            .Produces<ModuleChainStep>()
+            .Produces<ModuleChainSuccess>()
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .WithName("ModuleChainAuthenticate")
+            .WithSummary("Module chain (needs authenticateAnyUser): {nextModule:\"QrCodeAuthentication\"} makes a QR code; " +
+                         "{nextModule:\"QrCodeScanRequired\", qrCodeTrackId, nonce} (trackId also as cookie; wait=N ≤ 30 s long-polls) " +
+                         "answers QrCodeScanRequired while pending, Success with token, jwtToken, oauth2Token, userData and settings once approved, " +
+                         "or 400 qr_code_expired: request a new code.");
+
+        // A browser posts the single sign-on token here (form body, never a URL) to get the portal's cookie.
+        app.MapPost(SingleSignOnPath, SingleSignOnAsync)
+            .DisableAntiforgery()
+            .RequireRateLimiting(QrSignInEndpoints.RateLimitPolicy)
+            .WithName("ModuleChainSingleSignOn")
+            .WithSummary("Form post of token (and returnUrl): signs the browser in to the portal in the session the chain opened, once.");
+    }
+
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, string? wait, QrLoginService qrLogin,
+        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, SessionStore sessions,
+        SessionBearerTokens bearerTokens, SignedJwts jwts, IOptions<ApiOptions> apiOptions, TimeProvider clock)
+    {
+        ModuleChainRequest? body = null;
+        if (context.Request.ContentLength is not 0)
+        {
+            try
+            {
+                body = await context.Request.ReadFromJsonAsync<ModuleChainRequest>(context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
+            {
+                return ApiError.BadRequest("body", "The body must be JSON: {\"nextModule\": \"QrCodeAuthentication\"}.");
+            }
+        }
+
+        body ??= new ModuleChainRequest(null, null, null, null);
+        return body.NextModule switch
+        {
+            null or "" or QrCodeAuthentication => await StartAsync(context, body, qrLogin, dbFactory),
+            QrCodeScanRequired => await ContinueAsync(context, body, wait, qrLogin, notifier, dbFactory, sessions, bearerTokens, jwts,
+                apiOptions.Value, clock),
+            _ => ApiError.BadRequest("nextModule", $"nextModule must be {QrCodeAuthentication} or {QrCodeScanRequired}."),
+        };
+    }
+
+    private static async Task<IResult> StartAsync(HttpContext context, ModuleChainRequest body, QrLoginService qrLogin,
+        IDbContextFactory<ApplicationDbContext> dbFactory)
+    {
+        var profileId = string.IsNullOrWhiteSpace(body.ProfileId) ? QrLoginDefaults.ProfileId : body.ProfileId;
+        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        {
+            return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
+        }
+
+        NewQrTransaction created;
+        try
+        {
+            created = await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
+                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted);
+        }
+        catch (QrLoginDisabledException)
+        {
+            return ApiError.Disabled();
+        }
+        catch (QrAttemptsThrottledException ex)
+        {
+            return ApiError.TooMany(ex.RetryAfter);
+        }
+
+        var validity = (int)Math.Ceiling((created.ExpiresAt - created.CreatedAt).TotalSeconds);
+        context.Response.Cookies.Append(TrackIdCookie, created.Id.ToString(), new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = context.Request.IsHttps,
+            SameSite = SameSiteMode.Strict,
+            Path = Path,
+            MaxAge = TimeSpan.FromSeconds(validity),
+        });
+        var qrCode = Convert.ToBase64String(QrCodeRenderer.RenderPng(PublicOrigin.ApprovalUrl(PublicOrigin.Of(context), created.Lsi)));
+        return Results.Ok(new ModuleChainStep(QrCodeScanRequired,
+            new QrModuleInformation(validity, qrCode, created.Id.ToString(), created.Dsi, Scanned: false)));
+    }
+
+    private static async Task<IResult> ContinueAsync(HttpContext context, ModuleChainRequest body, string? wait, QrLoginService qrLogin,
+        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, SessionStore sessions,
+        SessionBearerTokens bearerTokens, SignedJwts jwts, ApiOptions options, TimeProvider clock)
+    {
+        var trackId = string.IsNullOrEmpty(body.QrCodeTrackId) ? context.Request.Cookies[TrackIdCookie] : body.QrCodeTrackId;
+        if (string.IsNullOrEmpty(trackId))
+        {
+            return ApiError.BadRequest("qrCodeTrackId", "qrCodeTrackId is required, in the body or as the qrCodeTrackId cookie.");
+        }
+
+        if (!Guid.TryParse(trackId, out var id))
+        {
+            return ApiError.BadRequest("qrCodeTrackId", "qrCodeTrackId is not one this portal issued.");
+        }
+
+        if (string.IsNullOrEmpty(body.Nonce))
+        {
+            return ApiError.BadRequest("nonce", "nonce is required: the one returned with the QR code.");
+        }
+
+        var waitSeconds = 0;
+        if (wait is not null && (!int.TryParse(wait, out waitSeconds) || waitSeconds is < 0 or > QrEndpoints.MaxWaitSeconds))
+        {
+            return ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {QrEndpoints.MaxWaitSeconds}.");
+        }
+
+        var ct = context.RequestAborted;
+        var view = await qrLogin.GetAsync(id, body.Nonce, ct);
+        if (view is { State: QrTransactionState.Pending } && waitSeconds > 0)
+        {
+            view = await QrEndpoints.WaitForChangeAsync(qrLogin, notifier, clock, view, body.Nonce, TimeSpan.FromSeconds(waitSeconds), ct);
+        }
+
+        var now = clock.GetUtcNow();
+        if (view is { State: QrTransactionState.Pending } && now < view.ExpiresAt)
+        {
+            var remaining = (int)Math.Ceiling((view.ExpiresAt - now).TotalSeconds);
+            return Results.Ok(new ModuleChainStep(QrCodeScanRequired,
+                new QrModuleInformation(remaining, QrCode: null, id.ToString(), Nonce: null, view.Scanned)));
+        }
+
+        // Approved: claimed once; the answer of a second claim is the expired one.
+        var ip = context.Connection.RemoteIpAddress?.ToString();
+        if (view is { State: QrTransactionState.Success } && await qrLogin.ClaimAsync(id, body.Nonce, ip, ct) is { } claimed)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var user = await db.Users.AsNoTracking().Where(u => u.Id == claimed.UserId).Where(ApplicationUser.UnlockedAt(now))
+                .SingleOrDefaultAsync(ct);
+            if (user is not null)
+            {
+                return Results.Ok(await SucceedAsync(context, user, id, sessions, bearerTokens, jwts, options, ct));
+            }
+        }
+
+        // Unknown id, wrong nonce, expired, denied, cancelled or already claimed: one answer, nothing to recover.
+        return Results.Json(new ApiError("qr_code_expired",
+            "This QR code has expired or is no longer valid. Request a new one with nextModule QrCodeAuthentication."), statusCode: 400);
+    }
+
+    private static async Task<ModuleChainSuccess> SucceedAsync(HttpContext context, ApplicationUser user, Guid transactionId,
+        SessionStore sessions, SessionBearerTokens bearerTokens, SignedJwts jwts, ApiOptions options, CancellationToken ct)
+    {
+        var userName = user.UserName ?? user.Id;
+        var displayName = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? userName : user.DisplayName;
+        var sessionId = await sessions.StartAsync(user.Id, SessionMethod, persistent: false, context.Connection.RemoteIpAddress?.ToString(),
+            context.Request.Headers.UserAgent.ToString(), ct);
+        var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, ct)
+                           ?? throw new InvalidOperationException("A session just opened must take a single sign-on token.");
+        var (accessToken, _) = bearerTokens.Issue(user.Id, userName, sessionId, SessionMethod);
+        List<Claim> claims =
+        [
+            new("sub", user.Id),
+            new("name", displayName),
+            new("preferred_username", userName),
+            new("sid", sessionId.ToString()),
+            new("amr", "qr"),
+            new("txn", transactionId.ToString()),
+        ];
+        if (user.Email is { } email)
+        {
+            claims.Add(new Claim("email", email));
+        }
+
+        var origin = PublicOrigin.Of(context);
+        return new ModuleChainSuccess(Success, singleSignOn, jwts.Create(context, claims), accessToken,
+            (int)SessionBearerTokens.Lifetime.TotalSeconds,
+            new ModuleChainUserData(user.Id, userName, user.Email, displayName),
+            new ModuleChainSettings(options.SuccessRedirectUrl(origin), origin + SingleSignOnPath));
+    }
+
+    /// <summary>The single sign-on token (form field) becomes the portal's cookie, in the session the chain opened; then the local return URL.</summary>
+    private static async Task<RedirectHttpResult> SingleSignOnAsync(HttpContext context, SessionStore sessions,
+        SignInManager<ApplicationUser> signInManager)
+    {
+        IFormCollection? form = null;
+        try
+        {
+            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
+        }
+
+        var redeemed = await sessions.RedeemSsoTokenAsync(form?["token"].ToString(), context.Connection.RemoteIpAddress?.ToString(),
+            context.RequestAborted);
+        if (redeemed is not { } session
+            || await signInManager.UserManager.FindByIdAsync(session.UserId) is not { } user
+            || !await signInManager.CanSignInAsync(user) || await signInManager.UserManager.IsLockedOutAsync(user))
+        {
+            return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
+        }
+
+        await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
+            [new Claim(SessionStore.SessionClaim, session.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, SessionMethod)]);
+        return TypedResults.Redirect(ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString()));
+    }
+}
