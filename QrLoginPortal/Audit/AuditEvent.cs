@@ -43,6 +43,10 @@ public static class AuditTypes
     public const string ApiClientDisable = "api-client.disable";
     public const string ApiClientDelete = "api-client.delete";
     public const string ProfileChange = "profile.change";
+    public const string BadgeIssue = "badge.issue";
+    public const string BadgeVoid = "badge.void";
+    public const string BadgeSignIn = "badge.signin";
+    public const string BadgePolicyChange = "badge.policy.change";
 
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
@@ -50,6 +54,7 @@ public static class AuditTypes
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink, AdminRefused, AuditExport,
         ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
+        BadgeIssue, BadgeVoid, BadgeSignIn, BadgePolicyChange,
     ];
 }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using QrLoginPortal.Api;
 using QrLoginPortal.Audit;
+using QrLoginPortal.Badges;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
 
@@ -16,6 +17,8 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<RegistrationProfile> RegistrationProfiles => Set<RegistrationProfile>();
+    public DbSet<Badge> Badges => Set<Badge>();
+    public DbSet<BadgePolicy> BadgePolicies => Set<BadgePolicy>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

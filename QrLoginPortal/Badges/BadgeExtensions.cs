@@ -1,0 +1,11 @@
+namespace QrLoginPortal.Badges;
+
+public static class BadgeExtensions
+{
+    /// <summary>Sign-in badges: the engine and its policy.</summary>
+    public static IHostApplicationBuilder AddBadges(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<BadgeService>();
+        return builder;
+    }
+}

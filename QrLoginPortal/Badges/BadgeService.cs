@@ -1,0 +1,268 @@
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.Badges;
+
+/// <summary>A badge just issued: the only moment its secret exists outside a hash (to print it).</summary>
+public sealed record IssuedBadge(Guid BadgeId, string UserId, string Name, string? Email, string Secret, DateTimeOffset IssuedAt,
+    DateTimeOffset? ExpiresAt)
+{
+    public string QrContent => BadgeSecret.QrContent(Secret);
+    public string Grouped => BadgeSecret.Grouped(Secret);
+}
+
+/// <summary>What an administrator or the holder sees of a user's badge.</summary>
+public sealed record BadgeView(Guid Id, string UserId, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? VoidedAt,
+    string? VoidedReason, DateTimeOffset? LastUsedAt);
+
+/// <summary>Where a badge is presented: alone on the sign-in page, or after the holder's password.</summary>
+public enum BadgeStep
+{
+    FirstStep,
+    SecondStep,
+}
+
+/// <summary>The outcome of presenting a badge: the user it signs in, or a refusal (one for every reason).</summary>
+public sealed record BadgeCheck(string? UserId, TimeSpan? RetryAfter = null)
+{
+    public bool Succeeded => UserId is not null;
+}
+
+/// <summary>
+/// Badges: issue (voiding the holder's previous one), void, void a whole role, and check a presented
+/// badge against the policy. Knows nothing of pages or HTTP; every change is audited.
+/// </summary>
+public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+{
+    /// <summary>Failed badge presentations per client address per window, and across the portal per hour.</summary>
+    public const int FailuresPerAddress = 10;
+    public const int FailuresPerHour = 1000;
+
+    private readonly WindowCounter _failuresPerAddress = new(clock, TimeSpan.FromMinutes(15));
+    private readonly WindowCounter _failuresOverall = new(clock, TimeSpan.FromHours(1));
+    private volatile BadgePolicy? _policy;
+
+    public async Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default)
+    {
+        var policy = _policy;
+        if (policy is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            policy = await db.BadgePolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Id == BadgePolicy.SingletonId, ct) ?? new BadgePolicy();
+            _policy = policy;
+        }
+
+        return policy.Copy();
+    }
+
+    /// <summary>Validates and saves the policy; the field errors, empty when saved.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(BadgePolicy proposed, string? actorUserId, string? actorName,
+        string? ip, CancellationToken ct = default)
+    {
+        var errors = proposed.Validate();
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.BadgePolicies.SingleOrDefaultAsync(p => p.Id == BadgePolicy.SingletonId, ct);
+        var before = row is null ? new BadgePolicy() : row.Copy();
+        if (row is null)
+        {
+            row = new BadgePolicy();
+            db.BadgePolicies.Add(row);
+        }
+
+        row.Enabled = proposed.Enabled;
+        row.AllowAsFirstStep = proposed.AllowAsFirstStep;
+        row.AllowedRoles = [.. proposed.AllowedRoles.Distinct()];
+        row.SecondStepRoles = [.. proposed.SecondStepRoles.Distinct()];
+        row.LifetimeDays = proposed.LifetimeDays;
+        row.UsersMayPrintOwn = proposed.UsersMayPrintOwn;
+        row.UpdatedAt = clock.GetUtcNow();
+        row.UpdatedBy = actorName;
+        db.AuditEvents.Add(audit.Create(AuditTypes.BadgePolicyChange, AuditOutcomes.Success, actorUserId, "badge-policy", ip,
+            $"{Describe(before)} → {Describe(row)}"));
+        await db.SaveChangesAsync(ct);
+        _policy = row.Copy();
+        return errors;
+    }
+
+    /// <summary>A new badge for <paramref name="userId"/>; their previous badge stops working.</summary>
+    public async Task<IssuedBadge?> IssueAsync(string userId, string? actorUserId, string? ip, CancellationToken ct = default) =>
+        (await IssueManyAsync([userId], actorUserId, ip, ct)).SingleOrDefault();
+
+    /// <summary>New badges for every unlocked member of <paramref name="role"/> (a sheet to print), voiding their previous ones.</summary>
+    public async Task<IReadOnlyList<IssuedBadge>> IssueForRoleAsync(string role, string? actorUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var members = await UsersInRole(db, role).Where(ApplicationUser.UnlockedAt(now)).OrderBy(u => u.DisplayName ?? u.Email)
+            .Select(u => u.Id).ToListAsync(ct);
+        return await IssueManyAsync(members, actorUserId, ip, ct);
+    }
+
+    /// <summary>Voids the user's usable badge (lost, stolen, left); false when they had none.</summary>
+    public async Task<bool> VoidAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var voided = await db.Badges.Where(b => b.UserId == userId).Where(Badge.UsableAt(now))
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, reason), ct);
+        await audit.WriteAsync(AuditTypes.BadgeVoid, voided > 0 ? AuditOutcomes.Success : AuditOutcomes.Refused, actorUserId, userId, ip,
+            voided > 0 ? reason : "no usable badge", ct);
+        return voided > 0;
+    }
+
+    /// <summary>Voids every usable badge of the members of <paramref name="role"/> (end of the school year); how many.</summary>
+    public async Task<int> VoidAllForRoleAsync(string role, string? actorUserId, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        var reason = $"all badges of role {role} voided";
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var members = UsersInRole(db, role).Select(u => u.Id);
+        var voided = await db.Badges.Where(b => members.Contains(b.UserId)).Where(Badge.UsableAt(now))
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, reason), ct);
+        await audit.WriteAsync(AuditTypes.BadgeVoid, AuditOutcomes.Success, actorUserId, $"role {role}", ip, $"{voided} badge(s) voided", ct);
+        return voided;
+    }
+
+    /// <summary>The user's usable badge, if any.</summary>
+    public async Task<BadgeView?> GetUsableAsync(string userId, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Badges.AsNoTracking().Where(b => b.UserId == userId).Where(Badge.UsableAt(now))
+            .Select(b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt))
+            .FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The usable badges of these users, by user id (for the admin list).</summary>
+    public async Task<IReadOnlyDictionary<string, BadgeView>> GetUsableAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var badges = await db.Badges.AsNoTracking().Where(b => userIds.Contains(b.UserId)).Where(Badge.UsableAt(now))
+            .Select(b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt))
+            .ToListAsync(ct);
+        return badges.ToDictionary(b => b.UserId);
+    }
+
+    /// <summary>Whether the policy asks this user for their badge after their password.</summary>
+    public async Task<bool> IsSecondStepRequiredAsync(string userId, CancellationToken ct = default)
+    {
+        var policy = await GetPolicyAsync(ct);
+        if (!policy.Enabled || policy.SecondStepRoles.Count == 0)
+        {
+            return false;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return policy.SecondStepRoles.Contains(await RoleOfAsync(db, userId, ct));
+    }
+
+    /// <summary>
+    /// Checks a scanned or typed badge. First step: it signs in whoever holds it, if the policy lets
+    /// badges be a first step. Second step: it must be <paramref name="expectedUserId"/>'s. Wrong,
+    /// voided, expired, foreign or disallowed badges all get the same refusal, and count against the address.
+    /// </summary>
+    public async Task<BadgeCheck> CheckAsync(string? value, BadgeStep step, string? expectedUserId, string? ip, CancellationToken ct = default)
+    {
+        var address = ip ?? "unknown";
+        if ((_failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour)) is { } wait)
+        {
+            await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip, details: "too many failed badges", ct: ct);
+            return new BadgeCheck(null, wait);
+        }
+
+        var policy = await GetPolicyAsync(ct);
+        var secret = BadgeSecret.Normalize(value);
+        var now = clock.GetUtcNow();
+        string? userId = null;
+        Guid? badgeId = null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (policy.Enabled && secret is not null && (step == BadgeStep.SecondStep || policy.AllowAsFirstStep))
+        {
+            var hash = Secrets.Hash(secret);
+            var badge = await db.Badges.AsNoTracking().Where(b => b.SecretHash == hash).Where(Badge.UsableAt(now))
+                .Where(b => db.Users.Any(u => u.Id == b.UserId && (u.LockoutEnd == null || u.LockoutEnd <= now)))
+                .Select(b => new { b.Id, b.UserId }).SingleOrDefaultAsync(ct);
+            if (badge is not null && (step == BadgeStep.FirstStep || badge.UserId == expectedUserId)
+                && policy.AllowedRoles.Contains(await RoleOfAsync(db, badge.UserId, ct)))
+            {
+                userId = badge.UserId;
+                badgeId = badge.Id;
+            }
+        }
+
+        if (userId is null)
+        {
+            _failuresPerAddress.Add(address);
+            _failuresOverall.Add("*");
+            await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip,
+                details: $"{Describe(step)}: unknown, voided, expired or not allowed badge", ct: ct);
+            return new BadgeCheck(null);
+        }
+
+        await db.Badges.Where(b => b.Id == badgeId).ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), ct);
+        await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Success, userId, badgeId.ToString(), ip, Describe(step), ct);
+        return new BadgeCheck(userId);
+    }
+
+    private async Task<IReadOnlyList<IssuedBadge>> IssueManyAsync(IReadOnlyList<string> userIds, string? actorUserId, string? ip, CancellationToken ct)
+    {
+        var policy = await GetPolicyAsync(ct);
+        var now = clock.GetUtcNow();
+        DateTimeOffset? expiresAt = policy.LifetimeDays > 0 ? now.AddDays(policy.LifetimeDays) : null;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.UserName }).ToDictionaryAsync(u => u.Id, ct);
+        var issued = new List<IssuedBadge>();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        foreach (var userId in userIds.Where(users.ContainsKey))
+        {
+            var user = users[userId];
+            await db.Badges.Where(b => b.UserId == userId).Where(Badge.UsableAt(now))
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, "replaced by a new badge"), ct);
+            var secret = BadgeSecret.Generate();
+            var badge = new Badge
+            {
+                Id = Guid.CreateVersion7(now),
+                UserId = userId,
+                SecretHash = Secrets.Hash(secret),
+                IssuedAt = now,
+                IssuedBy = actorUserId,
+                ExpiresAt = expiresAt,
+            };
+            db.Badges.Add(badge);
+            db.AuditEvents.Add(audit.Create(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, userId, ip,
+                expiresAt is null ? "never expires" : $"expires {expiresAt:yyyy-MM-dd}"));
+            var name = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.UserName ?? userId : user.DisplayName;
+            issued.Add(new IssuedBadge(badge.Id, userId, name, user.Email, secret, now, expiresAt));
+        }
+
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return issued;
+    }
+
+    private static IQueryable<ApplicationUser> UsersInRole(ApplicationDbContext db, string role)
+    {
+        var adminRole = Data.Roles.Admin.ToUpperInvariant();
+        var admins = db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)).Select(ur => ur.UserId);
+        return role == BadgeRoles.Admin ? db.Users.Where(u => admins.Contains(u.Id)) : db.Users.Where(u => !admins.Contains(u.Id));
+    }
+
+    private static async Task<string> RoleOfAsync(ApplicationDbContext db, string userId, CancellationToken ct) =>
+        await UsersInRole(db, BadgeRoles.Admin).AnyAsync(u => u.Id == userId, ct) ? BadgeRoles.Admin : BadgeRoles.User;
+
+    private static string Describe(BadgeStep step) => step == BadgeStep.FirstStep ? "badge as first step" : "badge after password";
+
+    private static string Describe(BadgePolicy p) =>
+        $"{(p.Enabled ? "on" : "off")}, {(p.AllowAsFirstStep ? "first step" : "second step only")}, roles [{string.Join(",", p.AllowedRoles)}], " +
+        $"after password [{string.Join(",", p.SecondStepRoles)}], lifetime {(p.LifetimeDays == 0 ? "never" : p.LifetimeDays + " days")}, " +
+        $"self-service {(p.UsersMayPrintOwn ? "yes" : "no")}";
+}
