@@ -44,6 +44,9 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<AuditQueries>();
         Services.AddSingleton<SessionStore>();
         Services.AddSingleton<UserAdmin>();
+        Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
+        Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
+        Services.AddSingleton<BadgeAdmin>();
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>()

@@ -55,6 +55,8 @@ public sealed class ModuleChainApiTests(PortalFactory portal) : IClassFixture<Po
         Assert.Equal(PortalFactory.DemoEmail, jwt.GetClaim("name").Value);
         Assert.Equal(trackId, jwt.GetClaim("txn").Value);
         Assert.Equal("http://localhost/", jwt.Issuer);
+        Assert.Equal([PortalFactory.ApiClientId], jwt.Audiences);
+        Assert.Equal(["qr"], jwt.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
         var jwks = await Anonymous().GetFromJsonAsync<JsonElement>("/.well-known/jwks");
         Assert.Contains(jwks.GetProperty("keys").EnumerateArray(), k => k.GetProperty("kid").GetString() == jwt.Kid);
     }
@@ -143,10 +145,35 @@ public sealed class ModuleChainApiTests(PortalFactory portal) : IClassFixture<Po
         // Ending the session the chain opened (the user's "signed-in browsers" page) ends the token too.
         var sessions = portal.Services.GetRequiredService<SessionStore>();
         var demoId = await portal.UserIdAsync(PortalFactory.DemoEmail);
-        var session = (await sessions.ListAsync(demoId)).First(s => s.Method == "qr-api" && s.EndedAt is null);
-        await sessions.EndAsync(session.Id, demoId, "signed out", demoId, null);
+        var sessionId = Guid.Parse(new JsonWebToken(success.GetProperty("jwtToken").GetString()).GetClaim("sid").Value);
+        Assert.Contains(await sessions.ListAsync(demoId), s => s.Id == sessionId && s.Method == "qr-api" && s.EndedAt is null);
+        Assert.True(await sessions.EndAsync(sessionId, demoId, "signed out", demoId, null));
         var another = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
         var refused = await user.PostAsJsonAsync($"/v2.0/factors/qr/{another.GetProperty("id").GetString()}", new { lsi = another.GetProperty("lsi").GetString() });
+        Assert.True(refused.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"answered {(int)refused.StatusCode}");
+    }
+
+    [Fact]
+    public async Task TheOauth2Token_EndsWhenThePasswordChanges()
+    {
+        using var api = await portal.CreateApiClientAsync();
+        var email = $"changer-{Guid.NewGuid():N}@test.local";
+        var userId = await portal.CreateUserAsync(email);
+        var (trackId, nonce, lsi) = await StartAsync(api);
+        await ApproveOnPhoneAsync(lsi, email);
+        var success = await (await ContinueAsync(api, trackId, nonce)).Content.ReadFromJsonAsync<JsonElement>();
+        using var user = Anonymous();
+        user.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", success.GetProperty("oauth2Token").GetString());
+
+        using (var scope = portal.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Data.ApplicationUser>>();
+            var account = await users.FindByIdAsync(userId);
+            Assert.True((await users.ChangePasswordAsync(account!, PortalFactory.DemoPassword, "Another-Passw0rd!")).Succeeded);
+        }
+
+        var other = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
+        var refused = await user.PostAsJsonAsync($"/v2.0/factors/qr/{other.GetProperty("id").GetString()}", new { lsi = other.GetProperty("lsi").GetString() });
         Assert.True(refused.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"answered {(int)refused.StatusCode}");
     }
 
@@ -233,10 +260,10 @@ public sealed class ModuleChainApiTests(PortalFactory portal) : IClassFixture<Po
     private static Task<HttpResponseMessage> ContinueAsync(HttpClient api, string trackId, string nonce, string query = "") =>
         api.PostAsJsonAsync(Path + query, new { nextModule = "QrCodeScanRequired", qrCodeTrackId = trackId, nonce });
 
-    private async Task ApproveOnPhoneAsync(string lsi)
+    private async Task ApproveOnPhoneAsync(string lsi, string email = PortalFactory.DemoEmail)
     {
         using var phone = portal.CreateBrowser();
-        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+        await phone.SignInWithPasswordAsync(email, PortalFactory.DemoPassword);
         var page = await phone.GetPageAsync($"/qr/{lsi}");
         var approved = await phone.PostFormAsync($"/qr/{lsi}", page, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
         Assert.Contains("Approved", await approved.Content.ReadAsStringAsync());

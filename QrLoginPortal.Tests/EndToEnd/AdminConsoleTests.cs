@@ -15,8 +15,33 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
     public static readonly TheoryData<string> AdminRoutes =
     [
         "/admin", "/admin/transactions", "/admin/users", "/admin/audit", "/admin/qr-settings", "/admin/qr-settings/history", "/admin/api-clients", "/admin/profiles",
-        AdminExtensions.AuditCsvPath,
+        "/admin/badges", "/admin/badges/print/some-job", AdminExtensions.AuditCsvPath,
     ];
+
+    [Fact]
+    public async Task TheBadgePrintSheet_ShowsTheCodesToTheAdminWhoIssuedThem_AndToNoOtherAdmin()
+    {
+        var adminId = await portal.UserIdAsync(PortalFactory.AdminEmail);
+        var demoId = await portal.UserIdAsync(PortalFactory.DemoEmail);
+        var badges = portal.Services.GetRequiredService<global::QrLoginPortal.Badges.BadgeService>();
+        var jobs = portal.Services.GetRequiredService<global::QrLoginPortal.Badges.BadgePrintJobs>();
+        var badge = (await badges.IssueAsync(demoId, adminId, null))!;
+        var mine = jobs.Create(adminId, [badge]);
+        var someoneElses = jobs.Create("another-admin-id", [badge]);
+        using var admin = portal.CreateBrowser();
+        await admin.SignInWithPasswordAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
+
+        var response = await admin.Http.GetAsync($"/admin/badges/print/{mine}");
+        var sheet = await response.Content.ReadAsStringAsync();
+        var foreign = await admin.GetPageAsync($"/admin/badges/print/{someoneElses}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Contains(badge.Grouped, sheet);
+        Assert.Contains("data-testid=\"badge-card\"", sheet);
+        Assert.DoesNotContain(badge.Grouped, foreign);
+        Assert.Contains("no longer available", foreign);
+    }
 
     [Theory]
     [MemberData(nameof(AdminRoutes))]

@@ -13,6 +13,7 @@ public static class AdminExtensions
         builder.Services.AddSingleton<TransactionMonitor>();
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<UserAdmin>();
+        builder.Services.AddSingleton<BadgeAdmin>();
         return builder;
     }
 

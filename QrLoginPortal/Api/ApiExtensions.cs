@@ -16,7 +16,7 @@ public static class ApiExtensions
     public const string TokenPath = "/v1.0/endpoint/default/token";
     public const string BearerPolicy = "ApiBearer";
 
-    private static readonly string[] ApiPrefixes = ["/v1.0", "/v2.0", "/config"];
+    private static readonly string[] ApiPrefixes = ["/v1.0", "/v2.0", "/config", "/idp"];
 
     public static bool IsApiPath(PathString path) => ApiPrefixes.Any(prefix => path.StartsWithSegments(prefix));
 
@@ -31,6 +31,9 @@ public static class ApiExtensions
         builder.Services.AddSingleton<ApiClientAdmin>();
         builder.Services.AddSingleton<ProfileAdmin>();
         builder.Services.AddSingleton<SignedJwts>();
+        builder.Services.AddSingleton<UserSignInTokens>();
+        builder.Services.AddSingleton<AuthnFlows>();
+        builder.Services.AddSingleton<SecretGuessLimiter>();
         builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
 
@@ -91,6 +94,7 @@ public static class ApiExtensions
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
         ModuleChainEndpoints.Map(app, secured);
+        AuthnEndpoints.Map(app);
         ConfigEndpoints.Map(secured);
         ProfileEndpoints.Map(secured);
         ScimEndpoints.Map(secured);

@@ -113,6 +113,6 @@ public static class AttemptEndpoint
             return Results.NoContent();
         }
 
-        return Results.Ok(new AttemptAssertion(jwts.Create(context, [new Claim("sub", userId), new Claim("txn", id.ToString())])));
+        return Results.Ok(new AttemptAssertion(jwts.Create(context, [new Claim("sub", userId), new Claim("txn", id.ToString())], isApiClient ? user.ClientId() : null)));
     }
 }

@@ -1,10 +1,8 @@
 using System.Security.Claims;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
@@ -49,9 +47,6 @@ public static class ModuleChainEndpoints
     public const string Success = "Success";
     public const string SessionMethod = "qr-api";
 
-    /// <summary>How long the single sign-on token may wait for the browser that redeems it.</summary>
-    public static readonly TimeSpan SingleSignOnLifetime = TimeSpan.FromMinutes(2);
-
     public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder secured)
     {
         secured.MapPost(Path, AuthenticateAsync)
@@ -69,34 +64,25 @@ public static class ModuleChainEndpoints
         // A browser posts the single sign-on token here (form body, never a URL) to get the portal's cookie.
         app.MapPost(SingleSignOnPath, SingleSignOnAsync)
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.RateLimitPolicy)
+            .RequireRateLimiting(QrSignInEndpoints.SingleSignOnRateLimitPolicy)
             .WithName("ModuleChainSingleSignOn")
             .WithSummary("Form post of token (and returnUrl): signs the browser in to the portal in the session the chain opened, once.");
     }
 
     private static async Task<IResult> AuthenticateAsync(HttpContext context, string? wait, QrLoginService qrLogin,
-        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, SessionStore sessions,
-        SessionBearerTokens bearerTokens, SignedJwts jwts, IOptions<ApiOptions> apiOptions, TimeProvider clock)
+        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, UserSignInTokens signInTokens, SecretGuessLimiter guesses, TimeProvider clock)
     {
-        ModuleChainRequest? body = null;
-        if (context.Request.ContentLength is not 0)
+        var (body, error) = await ApiJson.ReadOptionalAsync<ModuleChainRequest>(context, "{\"nextModule\": \"QrCodeAuthentication\"}");
+        if (error is not null)
         {
-            try
-            {
-                body = await context.Request.ReadFromJsonAsync<ModuleChainRequest>(context.RequestAborted);
-            }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
-            {
-                return ApiError.BadRequest("body", "The body must be JSON: {\"nextModule\": \"QrCodeAuthentication\"}.");
-            }
+            return error;
         }
 
         body ??= new ModuleChainRequest(null, null, null, null);
         return body.NextModule switch
         {
             null or "" or QrCodeAuthentication => await StartAsync(context, body, qrLogin, dbFactory),
-            QrCodeScanRequired => await ContinueAsync(context, body, wait, qrLogin, notifier, dbFactory, sessions, bearerTokens, jwts,
-                apiOptions.Value, clock),
+            QrCodeScanRequired => await ContinueAsync(context, body, wait, qrLogin, notifier, dbFactory, signInTokens, guesses, clock),
             _ => ApiError.BadRequest("nextModule", $"nextModule must be {QrCodeAuthentication} or {QrCodeScanRequired}."),
         };
     }
@@ -140,8 +126,7 @@ public static class ModuleChainEndpoints
     }
 
     private static async Task<IResult> ContinueAsync(HttpContext context, ModuleChainRequest body, string? wait, QrLoginService qrLogin,
-        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, SessionStore sessions,
-        SessionBearerTokens bearerTokens, SignedJwts jwts, ApiOptions options, TimeProvider clock)
+        ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, UserSignInTokens signInTokens, SecretGuessLimiter guesses, TimeProvider clock)
     {
         var trackId = string.IsNullOrEmpty(body.QrCodeTrackId) ? context.Request.Cookies[TrackIdCookie] : body.QrCodeTrackId;
         if (string.IsNullOrEmpty(trackId))
@@ -163,6 +148,12 @@ public static class ModuleChainEndpoints
         if (wait is not null && (!int.TryParse(wait, out waitSeconds) || waitSeconds is < 0 or > QrEndpoints.MaxWaitSeconds))
         {
             return ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {QrEndpoints.MaxWaitSeconds}.");
+        }
+
+        var guessKey = SecretGuessLimiter.KeyOf(context);
+        if (guesses.RetryAfter(guessKey) is { } retryAfter)
+        {
+            return ApiError.TooMany(retryAfter);
         }
 
         var ct = context.RequestAborted;
@@ -189,44 +180,16 @@ public static class ModuleChainEndpoints
                 .SingleOrDefaultAsync(ct);
             if (user is not null)
             {
-                return Results.Ok(await SucceedAsync(context, user, id, sessions, bearerTokens, jwts, options, ct));
+                var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, "qr", [new Claim("txn", id.ToString())], ct);
+                return Results.Ok(new ModuleChainSuccess(Success, tokens.Token, tokens.JwtToken, tokens.Oauth2Token, tokens.ExpiresIn,
+                    tokens.UserData, tokens.Settings));
             }
         }
 
         // Unknown id, wrong nonce, expired, denied, cancelled or already claimed: one answer, nothing to recover.
+        guesses.RecordFailure(guessKey);
         return Results.Json(new ApiError("qr_code_expired",
             "This QR code has expired or is no longer valid. Request a new one with nextModule QrCodeAuthentication."), statusCode: 400);
-    }
-
-    private static async Task<ModuleChainSuccess> SucceedAsync(HttpContext context, ApplicationUser user, Guid transactionId,
-        SessionStore sessions, SessionBearerTokens bearerTokens, SignedJwts jwts, ApiOptions options, CancellationToken ct)
-    {
-        var userName = user.UserName ?? user.Id;
-        var displayName = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? userName : user.DisplayName;
-        var sessionId = await sessions.StartAsync(user.Id, SessionMethod, persistent: false, context.Connection.RemoteIpAddress?.ToString(),
-            context.Request.Headers.UserAgent.ToString(), ct);
-        var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, ct)
-                           ?? throw new InvalidOperationException("A session just opened must take a single sign-on token.");
-        var (accessToken, _) = bearerTokens.Issue(user.Id, userName, sessionId, SessionMethod);
-        List<Claim> claims =
-        [
-            new("sub", user.Id),
-            new("name", displayName),
-            new("preferred_username", userName),
-            new("sid", sessionId.ToString()),
-            new("amr", "qr"),
-            new("txn", transactionId.ToString()),
-        ];
-        if (user.Email is { } email)
-        {
-            claims.Add(new Claim("email", email));
-        }
-
-        var origin = PublicOrigin.Of(context);
-        return new ModuleChainSuccess(Success, singleSignOn, jwts.Create(context, claims), accessToken,
-            (int)SessionBearerTokens.Lifetime.TotalSeconds,
-            new ModuleChainUserData(user.Id, userName, user.Email, displayName),
-            new ModuleChainSettings(options.SuccessRedirectUrl(origin), origin + SingleSignOnPath));
     }
 
     /// <summary>The single sign-on token (form field) becomes the portal's cookie, in the session the chain opened; then the local return URL.</summary>
@@ -253,7 +216,7 @@ public static class ModuleChainEndpoints
         }
 
         await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
-            [new Claim(SessionStore.SessionClaim, session.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, SessionMethod)]);
+            [new Claim(SessionStore.SessionClaim, session.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, session.Method)]);
         return TypedResults.Redirect(ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString()));
     }
 }

@@ -15,7 +15,9 @@ public sealed class SignedJwts(IOptionsMonitor<OpenIddictServerOptions> serverOp
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
-    public string Create(HttpContext context, IEnumerable<Claim> claims)
+    /// <param name="audience">The API client the token is for, when one asked (so tokens meant for one cannot be replayed to another that checks).</param>
+    /// <param name="methods">How the user authenticated (RFC 8176 <c>amr</c>, an array).</param>
+    public string Create(HttpContext context, IEnumerable<Claim> claims, string? audience = null, string[]? methods = null)
     {
         var issuedAt = clock.GetUtcNow();
         var descriptor = new SecurityTokenDescriptor
@@ -27,7 +29,13 @@ public sealed class SignedJwts(IOptionsMonitor<OpenIddictServerOptions> serverOp
             Expires = (issuedAt + Lifetime).UtcDateTime,
             SigningCredentials = serverOptions.CurrentValue.SigningCredentials.First(),
             TokenType = "JWT",
+            Audience = audience,
         };
+        if (methods is { Length: > 0 })
+        {
+            descriptor.Claims = new Dictionary<string, object> { ["amr"] = methods };
+        }
+
         return new JsonWebTokenHandler().CreateToken(descriptor);
     }
 }

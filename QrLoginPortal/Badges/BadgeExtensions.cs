@@ -6,6 +6,7 @@ public static class BadgeExtensions
     public static IHostApplicationBuilder AddBadges(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<BadgeService>();
+        builder.Services.AddSingleton<BadgePrintJobs>();
         return builder;
     }
 }

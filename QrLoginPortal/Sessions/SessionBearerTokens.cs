@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace QrLoginPortal.Sessions;
@@ -18,13 +19,17 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
     /// <summary>An access token for <paramref name="userId"/> within session <paramref name="sessionId"/>; valid <see cref="Lifetime"/>.</summary>
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string userName, Guid sessionId, string method)
+    /// <summary>Identity's claim for the security stamp: a password change or reset changes the stamp and ends the token.</summary>
+    public const string SecurityStampClaim = "AspNet.Identity.SecurityStamp";
+
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string userName, string? securityStamp, Guid sessionId, string method)
     {
         var identity = new ClaimsIdentity(Scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, userId));
         identity.AddClaim(new Claim(ClaimTypes.Name, userName));
         identity.AddClaim(new Claim(ClaimTypes.AuthenticationMethod, method));
         identity.AddClaim(new Claim(SessionStore.SessionClaim, sessionId.ToString()));
+        identity.AddClaim(new Claim(SecurityStampClaim, securityStamp ?? ""));
         var now = clock.GetUtcNow();
         var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + Lifetime };
         var ticket = new AuthenticationTicket(new ClaimsPrincipal(identity), properties, Scheme);
@@ -37,10 +42,14 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
     public static bool IsBearer(ClaimsPrincipal principal) => principal.Identities.Any(i => i.AuthenticationType == Scheme && i.IsAuthenticated);
 }
 
-/// <summary>A user's bearer token counts only while its session is open (cookies are checked by the cookie events).</summary>
+/// <summary>
+/// A user's bearer token counts only while its session is open and the user's security stamp is the
+/// one it was issued with (cookies are checked by the cookie events).
+/// </summary>
 public sealed class ActiveSessionRequirement : IAuthorizationRequirement;
 
-public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAccessor http) : AuthorizationHandler<ActiveSessionRequirement>
+public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAccessor http,
+    IDbContextFactory<Data.ApplicationDbContext> dbFactory) : AuthorizationHandler<ActiveSessionRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ActiveSessionRequirement requirement)
     {
@@ -51,9 +60,17 @@ public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAcce
             return;
         }
 
-        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
-            && Guid.TryParse(user.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
-            && await sessions.TouchAsync(sessionId, userId, http.HttpContext?.RequestAborted ?? default))
+        var ct = http.HttpContext?.RequestAborted ?? default;
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId
+            || !Guid.TryParse(user.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var stamp = await db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp ?? "").SingleOrDefaultAsync(ct);
+        if (stamp is not null && stamp == user.FindFirstValue(SessionBearerTokens.SecurityStampClaim)
+            && await sessions.TouchAsync(sessionId, userId, ct))
         {
             context.Succeed(requirement);
         }

@@ -88,7 +88,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     }
 
     /// <summary>Spends a single sign-on token: the open session it belongs to, or null when unknown, expired, used or ended (alike).</summary>
-    public async Task<(Guid SessionId, string UserId)?> RedeemSsoTokenAsync(string? token, string? ip, CancellationToken ct = default)
+    public async Task<(Guid SessionId, string UserId, string Method)?> RedeemSsoTokenAsync(string? token, string? ip, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 256)
         {
@@ -100,14 +100,14 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var session = await db.UserSessions.AsNoTracking()
             .Where(s => s.SsoTokenHash == hash)
-            .Select(s => new { s.Id, s.UserId })
+            .Select(s => new { s.Id, s.UserId, s.Method })
             .SingleOrDefaultAsync(ct);
         var spent = session is not null && await db.UserSessions
             .Where(s => s.Id == session.Id && s.SsoTokenHash == hash && s.SsoTokenExpiresAt > now && s.EndedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, (byte[]?)null).SetProperty(x => x.SsoTokenExpiresAt, (DateTimeOffset?)null), ct) == 1;
         await audit.WriteAsync(AuditTypes.SignIn, spent ? AuditOutcomes.Success : AuditOutcomes.Refused, session?.UserId,
             session?.Id.ToString(), Truncate(ip, 64), spent ? "single sign-on token redeemed by a browser" : "unknown, expired or used single sign-on token", ct);
-        return spent ? (session!.Id, session.UserId) : null;
+        return spent ? (session!.Id, session.UserId, session.Method) : null;
     }
 
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)

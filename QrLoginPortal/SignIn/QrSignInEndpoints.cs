@@ -14,6 +14,8 @@ public static class QrSignInEndpoints
 
     /// <summary>The phone's approval page, per client address (separate, so approvals do not eat the redemptions' budget).</summary>
     public const string ApprovalRateLimitPolicy = "qr-approval";
+    /// <summary>Single sign-on tokens of the API posted by browsers, per client address (a budget of its own).</summary>
+    public const string SingleSignOnRateLimitPolicy = "api-sso";
     public const string SectionName = "SignIn";
 
     /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
@@ -39,7 +41,7 @@ public static class QrSignInEndpoints
 
             // Ticket guessing and approval-page lsi guessing, per client address.
             var permitsPerMinute = builder.Configuration.GetValue($"{SectionName}:RequestsPerMinutePerIp", 30);
-            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy })
+            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy })
             {
                 options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",

@@ -22,3 +22,10 @@ window.qrLogin = {
         show();
     },
 };
+
+// "Print" buttons of the badge sheets open the browser's print dialog (no inline handlers).
+document.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest("[data-print]")) {
+        window.print();
+    }
+});

@@ -1,0 +1,119 @@
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.Admin;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Badges;
+using QrLoginPortal.Components.Badges;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Admin;
+
+public sealed class BadgesPageTests : AdminPageTestContext
+{
+    private BadgeService Badges => Services.GetRequiredService<BadgeService>();
+    private BadgePrintJobs PrintJobs => Services.GetRequiredService<BadgePrintJobs>();
+
+    [Fact]
+    public async Task IssueAndPrint_OpensTheSheetOfThatUsersNewBadge_WhichSignsThemIn()
+    {
+        await EnableAsync();
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await Row(cut, "user@test.local").QuerySelector("button[data-testid=issue]")!.ClickAsync(new());
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        cut.WaitForAssertion(() => Assert.Contains("/admin/badges/print/", navigation.Uri));
+        var jobId = navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..];
+        Assert.Null(PrintJobs.Get(jobId, "user-id"));
+        var badge = Assert.Single(PrintJobs.Get(jobId, "admin-id")!);
+        Assert.Equal("user-id", badge.UserId);
+        Assert.Equal("user-id", (await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).UserId);
+    }
+
+    [Fact]
+    public async Task Void_StopsTheBadge_AndTheRowSaysNone()
+    {
+        await EnableAsync();
+        var badge = (await Badges.IssueAsync("user-id", "admin-id", null))!;
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("issued", Row(cut, "user@test.local").TextContent));
+
+        await Row(cut, "user@test.local").QuerySelector("button[data-testid=void]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("voided", cut.Find("[data-testid=message]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("none", Row(cut, "user@test.local").QuerySelector("[data-testid=badge-state]")!.TextContent));
+        Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
+    }
+
+    [Fact]
+    public async Task VoidAllOfARole_StopsEveryBadgeOfIt()
+    {
+        await EnableAsync();
+        var badge = (await Badges.IssueAsync("user-id", "admin-id", null))!;
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("button[data-testid=void-role]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Voided 1 badge(s) of User", cut.Find("[data-testid=message]").TextContent));
+        Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
+    }
+
+    [Fact]
+    public async Task SavingAPolicy_ThatAsksAnUnallowedRoleForItsBadge_IsRefusedWithAMessage_AndNothingChanges()
+    {
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=policy]"));
+
+        await Toggle(cut, "second-Admin").ChangeAsync(new() { Value = true });
+        await cut.Find("button[data-testid=save-policy]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("allow the role first", cut.Find("[data-testid=policy-error-SecondStepRoles]").TextContent));
+        Assert.Empty((await Badges.GetPolicyAsync()).SecondStepRoles);
+    }
+
+    [Fact]
+    public async Task SavingAValidPolicy_KeepsIt_AndAuditsIt()
+    {
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=policy]"));
+
+        await Toggle(cut, "enabled").ChangeAsync(new() { Value = true });
+        await cut.Find("[data-testid=save-policy]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Policy saved", cut.Find("[data-testid=message]").TextContent));
+        Assert.True((await Badges.GetPolicyAsync()).Enabled);
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.BadgePolicyChange && e.UserId == "admin-id"));
+    }
+
+    [Fact]
+    public async Task TheSheet_ShowsEachBadgeWithAQrCodeThatCarriesItsSecret()
+    {
+        var first = (await Badges.IssueAsync("user-id", "admin-id", null))!;
+        var second = (await Badges.IssueAsync("admin-id", "admin-id", null))!;
+
+        var sheet = Render<BadgeSheet>(p => p.Add(s => s.Badges, [first, second]));
+
+        var cards = sheet.FindAll("[data-testid=badge-card]");
+        Assert.Equal(2, cards.Count);
+        var images = sheet.FindAll("img.badge-qr").Select(i => i.GetAttribute("src")!).ToList();
+        Assert.Equal(first.QrContent, QrImage.Decode(Convert.FromBase64String(images[0]["data:image/png;base64,".Length..])));
+        Assert.Equal(second.QrContent, QrImage.Decode(Convert.FromBase64String(images[1]["data:image/png;base64,".Length..])));
+        Assert.Equal(first.Grouped, cards[0].QuerySelector("[data-testid=badge-code]")!.TextContent);
+        Assert.Contains("user@test.local", cards[0].TextContent);
+    }
+
+    private async Task EnableAsync() =>
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true }, "admin-id", "admin", null));
+
+    /// <summary>The input of a MudBlazor switch or checkbox, wherever the component put its test id.</summary>
+    private static AngleSharp.Dom.IElement Toggle(IRenderedComponent<BadgesPage> cut, string testId) =>
+        cut.FindAll($"input[data-testid={testId}], [data-testid={testId}] input").First();
+
+    private static AngleSharp.Dom.IElement Row(IRenderedComponent<BadgesPage> cut, string email) =>
+        cut.FindAll("tbody tr").Single(r => r.TextContent.Contains(email));
+}

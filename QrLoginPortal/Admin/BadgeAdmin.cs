@@ -1,0 +1,60 @@
+using QrLoginPortal.Badges;
+
+namespace QrLoginPortal.Admin;
+
+/// <summary>Badges for administrators: every action re-checks the actor with <see cref="AdminGuard"/>; the engine audits it.</summary>
+public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, AdminGuard guard)
+{
+    public Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default) => badges.GetPolicyAsync(ct);
+
+    public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(AdminActor actor, BadgePolicy policy, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        return await badges.UpdatePolicyAsync(policy, actor.UserId, actor.Name, actor.Ip, ct);
+    }
+
+    /// <summary>A new badge for one user (their old one stops working); the print job to open, or a refusal.</summary>
+    public async Task<(string? PrintJob, UserActionResult Result)> IssueAsync(AdminActor actor, string userId, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        var issued = await badges.IssueAsync(userId, actor.UserId, actor.Ip, ct);
+        return issued is null
+            ? (null, UserActionResult.Refused("No such user."))
+            : (printJobs.Create(actor.UserId!, [issued]), UserActionResult.Done($"Issued a badge for {issued.Name}."));
+    }
+
+    /// <summary>New badges for every unlocked member of a role, as one sheet to print.</summary>
+    public async Task<(string? PrintJob, UserActionResult Result)> IssueForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        if (!BadgeRoles.All.Contains(role))
+        {
+            return (null, UserActionResult.Refused($"Unknown role '{role}'."));
+        }
+
+        var issued = await badges.IssueForRoleAsync(role, actor.UserId, actor.Ip, ct);
+        return issued.Count == 0
+            ? (null, UserActionResult.Refused($"No unlocked member of {role} to issue a badge to."))
+            : (printJobs.Create(actor.UserId!, issued), UserActionResult.Done($"Issued {issued.Count} badge(s) for {role}."));
+    }
+
+    public async Task<UserActionResult> VoidAsync(AdminActor actor, string userId, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        return await badges.VoidAsync(userId, "voided by an administrator", actor.UserId, actor.Ip, ct)
+            ? UserActionResult.Done("The badge was voided; it no longer signs anyone in.")
+            : UserActionResult.Refused("That user has no usable badge.");
+    }
+
+    public async Task<UserActionResult> VoidAllForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        if (!BadgeRoles.All.Contains(role))
+        {
+            return UserActionResult.Refused($"Unknown role '{role}'.");
+        }
+
+        var voided = await badges.VoidAllForRoleAsync(role, actor.UserId, actor.Ip, ct);
+        return UserActionResult.Done($"Voided {voided} badge(s) of {role}.");
+    }
+}

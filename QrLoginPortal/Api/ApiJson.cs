@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>Reads an optional JSON body: none at all is "empty", and a value of the wrong type is a 400 naming its field.</summary>
+public static class ApiJson
+{
+    private const int MaxBodyBytes = 64 * 1024;
+
+    /// <returns>The body (null when there is none), or the 400 to answer instead.</returns>
+    public static async Task<(T? Body, IResult? Error)> ReadOptionalAsync<T>(HttpContext context, string example) where T : class
+    {
+        using var buffer = new MemoryStream();
+        try
+        {
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > MaxBodyBytes)
+                {
+                    return (null, ApiError.BadRequest("body", $"The body is larger than {MaxBodyBytes / 1024} KB."));
+                }
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            return (null, ApiError.BadRequest("body", "The body could not be read."));
+        }
+
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\r' or (byte)'\n' or (byte)'\t'))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(buffer.ToArray(), JsonSerializerOptions.Web), null);
+        }
+        catch (JsonException ex) when (ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            var field = path[2..];
+            return (null, ApiError.BadRequest(field, $"{field} has the wrong type: it must be a string."));
+        }
+        catch (JsonException)
+        {
+            return (null, ApiError.BadRequest("body", $"The body must be JSON: {example}."));
+        }
+    }
+}

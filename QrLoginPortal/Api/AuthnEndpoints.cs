@@ -1,0 +1,179 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Identity;
+using QrLoginPortal.Badges;
+using QrLoginPortal.Data;
+using QrLoginPortal.SignIn;
+
+namespace QrLoginPortal.Api;
+
+/// <summary>A step of the RapidIdentity-style authn API (seed 002): the method, the flow id, and what the method needs.</summary>
+public sealed record AuthnRequest(string? Type, string? Id, string? Value, string? Username, string? Password);
+
+public sealed record AuthnLink(string Href, string DisplayName);
+
+/// <summary>The first answer: the first method, and whether a badge may be scanned instead.</summary>
+public sealed record AuthnStarted(string Type, string Id, [property: JsonPropertyName("allowQRCodeScan")] bool AllowQrCodeScan,
+    AuthnLink[] HelpLinks);
+
+/// <summary>The method the flow needs next (after a password: the badge).</summary>
+public sealed record AuthnNextStep(string Type, string Id);
+
+/// <summary>Signed in: the tokens of the module-chain API's Success.</summary>
+public sealed record AuthnCompleted(string Type, string Id, string NextModule, string Token, string JwtToken, string Oauth2Token, int ExpiresIn,
+    ModuleChainUserData UserData, ModuleChainSettings Settings);
+
+/// <summary>
+/// POST /idp/ws/rest/authn (seed 002): start a flow (empty body), then either
+/// <c>{"type":"qrCode","id","value"}</c> with a badge as the first step, or
+/// <c>{"type":"username+password","id","username","password"}</c>, after which the policy may ask for
+/// <c>{"type":"qrCode","id","value"}</c> with the user's own badge.
+/// </summary>
+public static class AuthnEndpoints
+{
+    public const string Path = "/idp/ws/rest/authn";
+    public const string PasswordType = "username+password";
+    public const string QrCodeType = "qrCode";
+    public const string SessionMethod = "badge-api";
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost(Path, AuthenticateAsync)
+            .DisableAntiforgery()
+            .RequireRateLimiting(QrSignInEndpoints.RateLimitPolicy)
+            .Accepts<AuthnRequest>("application/json")
+            .Produces<AuthnStarted>()
+            .Produces<AuthnNextStep>()
+            .Produces<AuthnCompleted>()
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .Produces<ApiError>(StatusCodes.Status401Unauthorized)
+            .WithName("Authn")
+            .WithSummary("Badge and password sign-in (seed 002): an empty body starts a flow {type, id, allowQRCodeScan}; " +
+                         "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +
+                         "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
+
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgeService badges,
+        SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+    {
+        var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
+        if (error is not null)
+        {
+            return error;
+        }
+
+        body ??= new AuthnRequest(null, null, null, null, null);
+        if (body.Type is not (null or "" or PasswordType or QrCodeType))
+        {
+            return ApiError.BadRequest("type", $"type must be \"{PasswordType}\" or \"{QrCodeType}\".");
+        }
+
+        var policy = await badges.GetPolicyAsync(context.RequestAborted);
+        AuthnFlow flow;
+        if (string.IsNullOrEmpty(body.Id))
+        {
+            flow = flows.Start();
+            if (body.Value is null && body.Password is null)
+            {
+                return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(), policy.Enabled && policy.AllowAsFirstStep,
+                    [new AuthnLink("/Account/ForgotPassword", "Forgot My Password")]));
+            }
+        }
+        else if (flows.Find(body.Id) is { } found)
+        {
+            flow = found;
+        }
+        else
+        {
+            return ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+        }
+
+        return body.Type == QrCodeType || (string.IsNullOrEmpty(body.Type) && body.Value is not null)
+            ? await BadgeAsync(context, flow, body, flows, badges, signInManager, signInTokens)
+            : await PasswordAsync(context, flow, body, flows, badges, signInManager, signInTokens);
+    }
+
+    private static async Task<IResult> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
+        BadgeService badges, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+    {
+        if (flow.Step != AuthnStep.Initial)
+        {
+            return ApiError.BadRequest("type", $"This sign-in waits for the badge: send type \"{QrCodeType}\" with its value.");
+        }
+
+        if (string.IsNullOrEmpty(body.Username))
+        {
+            return ApiError.BadRequest("username", "username is required.");
+        }
+
+        if (string.IsNullOrEmpty(body.Password))
+        {
+            return ApiError.BadRequest("password", "password is required.");
+        }
+
+        var users = signInManager.UserManager;
+        var user = body.Username.Length <= 256 ? await users.FindByNameAsync(body.Username) ?? await users.FindByEmailAsync(body.Username) : null;
+        if (user is null || !(await signInManager.CheckPasswordSignInAsync(user, body.Password, lockoutOnFailure: true)).Succeeded)
+        {
+            return Refused("Wrong username or password, or the account cannot sign in now.");
+        }
+
+        if (await badges.IsSecondStepRequiredAsync(user.Id, context.RequestAborted))
+        {
+            return flows.AwaitBadge(flow, user.Id)
+                ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString()))
+                : ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+        }
+
+        return await CompleteAsync(context, flow, user, "pwd", flows, signInTokens);
+    }
+
+    private static async Task<IResult> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
+        BadgeService badges, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+    {
+        if (string.IsNullOrEmpty(body.Value))
+        {
+            return ApiError.BadRequest("value", "value is required: the text read from the badge's QR code.");
+        }
+
+        var step = flow.Step == AuthnStep.QrCode ? BadgeStep.SecondStep : BadgeStep.FirstStep;
+        var check = await badges.CheckAsync(body.Value, step, flow.UserId, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
+        var users = signInManager.UserManager;
+        if (!check.Succeeded)
+        {
+            if (step == BadgeStep.SecondStep && await users.FindByIdAsync(flow.UserId!) is { } holder)
+            {
+                // After a password a wrong badge counts toward the account's lockout, like a wrong password.
+                await users.AccessFailedAsync(holder);
+            }
+
+            return check.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in.");
+        }
+
+        var user = await users.FindByIdAsync(check.UserId!);
+        if (user is null || !await signInManager.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+        {
+            return Refused("This badge cannot sign you in.");
+        }
+
+        if (step == BadgeStep.SecondStep)
+        {
+            await users.ResetAccessFailedCountAsync(user);
+        }
+
+        return await CompleteAsync(context, flow, user, step == BadgeStep.FirstStep ? "badge" : "pwd+badge", flows, signInTokens);
+    }
+
+    private static async Task<IResult> CompleteAsync(HttpContext context, AuthnFlow flow, ApplicationUser user, string amr, AuthnFlows flows,
+        UserSignInTokens signInTokens)
+    {
+        if (!flows.Complete(flow))
+        {
+            return ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+        }
+
+        var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, amr, [], context.RequestAborted);
+        return Results.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
+            tokens.Oauth2Token, tokens.ExpiresIn, tokens.UserData, tokens.Settings));
+    }
+
+    private static IResult Refused(string message) =>
+        Results.Json(new ApiError("authentication_failed", message), statusCode: StatusCodes.Status401Unauthorized);
+}
