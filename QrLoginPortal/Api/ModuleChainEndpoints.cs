@@ -96,19 +96,10 @@ public static class ModuleChainEndpoints
             return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
         }
 
-        NewQrTransaction created;
-        try
+        var (created, refusal) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId);
+        if (created is null)
         {
-            created = await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
-                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted);
-        }
-        catch (QrLoginDisabledException)
-        {
-            return ApiError.Disabled();
-        }
-        catch (QrAttemptsThrottledException ex)
-        {
-            return ApiError.TooMany(ex.RetryAfter);
+            return refusal!;
         }
 
         var validity = (int)Math.Ceiling((created.ExpiresAt - created.CreatedAt).TotalSeconds);

@@ -55,19 +55,10 @@ public static class QrEndpoints
             return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
 
-        NewQrTransaction created;
-        try
+        var (created, refusal) = await CreateForCallerAsync(context, qrLogin, profileId);
+        if (created is null)
         {
-            created = await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
-                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted);
-        }
-        catch (QrLoginDisabledException)
-        {
-            return ApiError.Disabled();
-        }
-        catch (QrAttemptsThrottledException ex)
-        {
-            return ApiError.TooMany(ex.RetryAfter);
+            return refusal!;
         }
 
         var origin = PublicOrigin.Of(context);
@@ -112,6 +103,25 @@ public static class QrEndpoints
         return Results.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
             ApiTimestamps.Format(view.UpdatedAt), ApiTimestamps.Format(view.ExpiresAt), StateName(view.State), view.UserId,
             Location(origin, view.Id), view.ProfileId, ServiceName, Tenant(origin)));
+    }
+
+    /// <summary>A new transaction for the calling API client, or the answer to give when QR sign-in is off or it asked too often.</summary>
+    internal static async Task<(NewQrTransaction? Created, IResult? Refusal)> CreateForCallerAsync(HttpContext context, QrLoginService qrLogin,
+        string profileId)
+    {
+        try
+        {
+            return (await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
+                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted), null);
+        }
+        catch (QrLoginDisabledException)
+        {
+            return (null, ApiError.Disabled());
+        }
+        catch (QrAttemptsThrottledException ex)
+        {
+            return (null, ApiError.TooMany(ex.RetryAfter));
+        }
     }
 
     /// <summary>
