@@ -9,7 +9,7 @@ namespace QrLoginPortal.BrowserTests;
 public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTestBase(fixture)
 {
     [Fact]
-    public async Task Admin_PrintsASheetForARole_ABadgeFromItSignsIn_UntilTheRoleIsVoided()
+    public async Task Admin_PrintsASheetForARole_ABadgeFromItSignsInAtTheWebcam_UntilTheRoleIsVoided()
     {
         var admin = await NewDesktopPageAsync();
         await SignInWithPasswordAsync(admin, PortalServer.AdminEmail, PortalServer.AdminPassword);
@@ -43,6 +43,18 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         Assert.Equal("complete", body.GetProperty("type").GetString());
         Assert.Equal(PortalServer.DemoEmail, body.GetProperty("userData").GetProperty("userName").GetString());
 
+        // The webcam of a kiosk sees the badge from the printed sheet.
+        var video = Path.Combine(ShotFolder, "badge.y4m");
+        await ExternalTools.MakeCameraVideoAsync(png, video);
+        await using var kiosk = await Fixture.LaunchAsync(
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", $"--use-file-for-fake-video-capture={video}");
+        var desk = await NewDesktopPageAsync(kiosk);
+        await desk.GotoAsync("/login");
+        await desk.GetByRole(AriaRole.Link, new() { Name = "Scan badge" }).ClickAsync();
+        await desk.WaitForURLAsync(BaseUrl + "/", new() { Timeout = 20_000 });
+        await Expect(desk.Locator(".top-nav")).ToContainTextAsync("Sign out");
+        await ShotAsync(desk, "kiosk-signed-in-by-badge");
+
         await admin.GotoAsync("/admin/badges");
         var voided = admin.GetByText("badge(s) of User");
         for (var attempt = 0; attempt < 30 && !await voided.IsVisibleAsync(); attempt++)
@@ -56,6 +68,15 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         await ShotAsync(admin, "badges-voided");
         var refused = await PresentBadgeAsync(admin, value);
         Assert.Equal(401, refused.Status);
+
+        // The same badge held to the webcam again: refused, and the kiosk stays signed out.
+        var next = await NewDesktopPageAsync(kiosk);
+        await next.GotoAsync("/login/badge");
+        await Expect(next.Locator("[data-testid=badge-error]")).ToContainTextAsync("This badge cannot sign you in.", new() { Timeout = 20_000 });
+        await Expect(next.Locator("[data-testid=rescan]")).ToBeVisibleAsync();
+        Assert.Equal("", await next.Locator("#badge-value").InputValueAsync());
+        await ShotAsync(next, "kiosk-voided-badge");
+        Assert.DoesNotContain(await next.Context.CookiesAsync(), c => c.Name == ".AspNetCore.Identity.Application");
     }
 
     /// <summary>What a kiosk does with the text its scanner read: the seed 002 authn call.</summary>

@@ -151,6 +151,19 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         return badges.ToDictionary(b => b.UserId);
     }
 
+    /// <summary>Whether the policy lets <paramref name="userId"/> print (a new) badge of their own.</summary>
+    public async Task<bool> MayPrintOwnAsync(string userId, CancellationToken ct = default)
+    {
+        var policy = await GetPolicyAsync(ct);
+        if (!policy.Enabled || !policy.UsersMayPrintOwn)
+        {
+            return false;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return policy.AllowedRoles.Contains(await RoleOfAsync(db, userId, ct));
+    }
+
     /// <summary>Whether the policy asks this user for their badge after their password.</summary>
     public async Task<bool> IsSecondStepRequiredAsync(string userId, CancellationToken ct = default)
     {

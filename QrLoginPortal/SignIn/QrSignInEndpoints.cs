@@ -23,6 +23,7 @@ public static class QrSignInEndpoints
 
     public static IHostApplicationBuilder AddQrSignIn(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<BadgeStepCookie>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
