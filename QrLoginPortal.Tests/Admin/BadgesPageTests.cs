@@ -96,7 +96,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
         var first = (await Badges.IssueAsync("user-id", "admin-id", null))!;
         var second = (await Badges.IssueAsync("admin-id", "admin-id", null))!;
 
-        var sheet = Render<BadgeSheet>(p => p.Add(s => s.Badges, [first, second]));
+        var sheet = Render<BadgeSheet>(p => p.Add(s => s.Badges, [first.ToPrintable(), second.ToPrintable()]));
 
         var cards = sheet.FindAll("[data-testid=badge-card]");
         Assert.Equal(2, cards.Count);
@@ -105,6 +105,41 @@ public sealed class BadgesPageTests : AdminPageTestContext
         Assert.Equal(second.QrContent, QrImage.Decode(Convert.FromBase64String(images[1]["data:image/png;base64,".Length..])));
         Assert.Equal(first.Grouped, cards[0].QuerySelector("[data-testid=badge-code]")!.TextContent);
         Assert.Contains("user@test.local", cards[0].TextContent);
+    }
+
+    [Fact]
+    public async Task WithInsecureIdBadgesOn_AnIdBadgeIsPrinted_ThatOnlyNamesThePerson()
+    {
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", null));
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Contains("holds no secret", cut.Find("[data-testid=insecure-warning]").TextContent));
+
+        await Row(cut, "user@test.local").QuerySelector("button[data-testid=print-id]")!.ClickAsync(new());
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        cut.WaitForAssertion(() => Assert.Contains("/admin/badges/print/", navigation.Uri));
+        var badge = Assert.Single(PrintJobs.Get(navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..], "admin-id")!);
+        Assert.Equal(IdBadge.QrContent("user@test.local"), badge.QrContent);
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.Empty(await db.Badges.ToListAsync());
+    }
+
+    [Fact]
+    public async Task IssueForTheListed_PrintsOneSheetForTheSearchResults()
+    {
+        await EnableAsync();
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        await cut.Find("input[data-testid=search]").ChangeAsync(new() { Value = "user@" });
+        await cut.Find("input[data-testid=search]").BlurAsync(new());
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+
+        await cut.Find("button[data-testid=issue-listed]").ClickAsync(new());
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        cut.WaitForAssertion(() => Assert.Contains("/admin/badges/print/", navigation.Uri));
+        var badge = Assert.Single(PrintJobs.Get(navigation.Uri[(navigation.Uri.LastIndexOf('/') + 1)..], "admin-id")!);
+        Assert.Equal("user-id", badge.UserId);
     }
 
     private async Task EnableAsync() =>

@@ -119,6 +119,29 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Equal("complete", (await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task AnInsecureIdBadge_NamesTheUser_AndThePasswordIsStillAsked()
+    {
+        var email = $"id-{Guid.NewGuid():N}@school.test";
+        await portal.CreateUserAsync(email);
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        var started = await StartAsync();
+        Assert.True(started.GetProperty("allowQRCodeScan").GetBoolean());
+        var id = started.GetProperty("id").GetString();
+
+        var scanned = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", id, value = IdBadge.QrContent(email) });
+        var next = await scanned.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("username+password", next.GetProperty("type").GetString());
+        Assert.Equal(email, next.GetProperty("username").GetString());
+
+        var done = await Anonymous().PostAsJsonAsync(Path, new { type = "username+password", id, username = email, password = PortalFactory.DemoPassword });
+        Assert.Equal("complete", (await done.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+
+        await SetPolicyAsync(enabled: true);
+        var off = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", value = IdBadge.QrContent(email) });
+        Assert.Equal(HttpStatusCode.Unauthorized, off.StatusCode);
+    }
+
     [Theory]
     [InlineData("{\"type\":\"sms\"}", "type")]
     [InlineData("{\"type\":\"qrCode\",\"id\":\"0b7d2b46-1f43-4a5e-9d38-6a3d3f3f0d11\",\"value\":\"x\"}", "id")]

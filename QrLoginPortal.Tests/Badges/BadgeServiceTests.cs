@@ -174,6 +174,23 @@ public sealed class BadgeServiceTests : IDisposable
         Assert.False(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.BadgePolicyChange));
     }
 
+    [Fact]
+    public async Task AnIdBadge_NamesItsHolder_OnlyWhileInsecureIdBadgesAreOn()
+    {
+        var pupil = await AddUserAsync("pupil@school.test");
+        await AddUserAsync("teacher@school.test", admin: true);
+        await EnableAsync();
+        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).Succeeded);
+
+        Assert.Empty(await _badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", Ip));
+
+        Assert.Equal(pupil, (await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).UserId);
+        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("nobody@school.test"), Ip)).Succeeded);
+        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("teacher@school.test"), Ip)).Succeeded);
+        // An ID badge is no secret badge: it signs nobody in by itself.
+        Assert.False((await _badges.CheckAsync(IdBadge.QrContent("pupil@school.test"), BadgeStep.FirstStep, null, Ip)).Succeeded);
+    }
+
     private async Task EnableAsync(bool firstStep = true, int lifetimeDays = 0, List<string>? roles = null)
     {
         var errors = await _badges.UpdatePolicyAsync(new BadgePolicy

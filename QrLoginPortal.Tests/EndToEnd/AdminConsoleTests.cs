@@ -26,8 +26,8 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
         var badges = portal.Services.GetRequiredService<global::QrLoginPortal.Badges.BadgeService>();
         var jobs = portal.Services.GetRequiredService<global::QrLoginPortal.Badges.BadgePrintJobs>();
         var badge = (await badges.IssueAsync(demoId, adminId, null))!;
-        var mine = jobs.Create(adminId, [badge]);
-        var someoneElses = jobs.Create("another-admin-id", [badge]);
+        var mine = jobs.Create(adminId, [badge.ToPrintable()]);
+        var someoneElses = jobs.Create("another-admin-id", [badge.ToPrintable()]);
         using var admin = portal.CreateBrowser();
         await admin.SignInWithPasswordAsync(PortalFactory.AdminEmail, PortalFactory.AdminPassword);
 

@@ -131,6 +131,32 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Null(browser.Cookie(AuthCookie));
     }
 
+    [Fact]
+    public async Task AnInsecureIdBadge_AsksThePasswordOfThePersonItNames()
+    {
+        var email = $"idbadge-{Guid.NewGuid():N}@school.test";
+        await portal.CreateUserAsync(email);
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        using var browser = portal.CreateBrowser();
+        var page = await browser.GetPageAsync("/login/badge");
+
+        var scanned = await browser.PostFormAsync("/login/badge", page, "badge", new Dictionary<string, string> { ["Input.Value"] = IdBadge.QrContent(email) });
+        var passwordPage = await scanned.Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"id-badge-holder\"", passwordPage);
+        Assert.Contains(email, passwordPage);
+        Assert.Null(browser.Cookie(AuthCookie));
+
+        var wrong = await browser.PostFormAsync("/login/badge", passwordPage, "badge-password",
+            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = "not-it" });
+        Assert.Contains("Wrong password.", await wrong.Content.ReadAsStringAsync());
+        Assert.Null(browser.Cookie(AuthCookie));
+
+        var right = await browser.PostFormAsync("/login/badge", passwordPage, "badge-password",
+            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = PortalFactory.DemoPassword });
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+        Assert.NotNull(browser.Cookie(AuthCookie));
+    }
+
     private static string PathOf(HttpResponseMessage redirect) => new Uri(new Uri("http://localhost"), redirect.Headers.Location!).PathAndQuery;
 
     private async Task SetPolicyAsync(bool enabled, bool firstStep = true, bool secondStep = false) =>

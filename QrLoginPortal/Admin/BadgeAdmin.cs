@@ -20,7 +20,18 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         var issued = await badges.IssueAsync(userId, actor.UserId, actor.Ip, ct);
         return issued is null
             ? (null, UserActionResult.Refused("No such user."))
-            : (printJobs.Create(actor.UserId!, [issued]), UserActionResult.Done($"Issued a badge for {issued.Name}."));
+            : (printJobs.Create(actor.UserId!, [issued.ToPrintable()]), UserActionResult.Done($"Issued a badge for {issued.Name}."));
+    }
+
+    /// <summary>New badges for the people an admin's search listed, as one sheet to print.</summary>
+    public async Task<(string? PrintJob, UserActionResult Result)> IssueForUsersAsync(AdminActor actor, IReadOnlyList<string> userIds,
+        CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        var issued = await badges.IssueForUsersAsync(userIds, actor.UserId, actor.Ip, ct);
+        return issued.Count == 0
+            ? (null, UserActionResult.Refused("Nobody is listed to issue a badge to."))
+            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {issued.Count} badge(s)."));
     }
 
     /// <summary>New badges for every unlocked member of a role, as one sheet to print.</summary>
@@ -35,7 +46,21 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         var issued = await badges.IssueForRoleAsync(role, actor.UserId, actor.Ip, ct);
         return issued.Count == 0
             ? (null, UserActionResult.Refused($"No unlocked member of {role} to issue a badge to."))
-            : (printJobs.Create(actor.UserId!, issued), UserActionResult.Done($"Issued {issued.Count} badge(s) for {role}."));
+            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {issued.Count} badge(s) for {role}."));
+    }
+
+    /// <summary>Insecure ID badges (the QR names the person) for one user or a whole role; refused unless the policy has them on.</summary>
+    public async Task<(string? PrintJob, UserActionResult Result)> PrintIdBadgesAsync(AdminActor actor, string? userId, string? role,
+        CancellationToken ct = default)
+    {
+        await guard.EnsureAsync(actor, ct);
+        IReadOnlyList<string> userIds = userId is not null ? [userId]
+            : role is not null && BadgeRoles.All.Contains(role) ? await badges.MembersAsync(role, ct)
+            : [];
+        var printable = await badges.IdBadgesAsync(userIds, actor.UserId, actor.Ip, ct);
+        return printable.Count == 0
+            ? (null, UserActionResult.Refused("No ID badges to print: switch insecure ID badges on in the policy, and choose someone who can sign in."))
+            : (printJobs.Create(actor.UserId!, printable), UserActionResult.Done($"{printable.Count} ID badge(s) ready to print."));
     }
 
     public async Task<UserActionResult> VoidAsync(AdminActor actor, string userId, CancellationToken ct = default)

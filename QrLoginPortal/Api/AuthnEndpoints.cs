@@ -18,6 +18,9 @@ public sealed record AuthnStarted(string Type, string Id, [property: JsonPropert
 /// <summary>The method the flow needs next (after a password: the badge).</summary>
 public sealed record AuthnNextStep(string Type, string Id);
 
+/// <summary>An ID badge named the user: their password is asked next.</summary>
+public sealed record AuthnPasswordStep(string Type, string Id, string Username);
+
 /// <summary>Signed in: the tokens of the module-chain API's Success.</summary>
 public sealed record AuthnCompleted(string Type, string Id, string NextModule, string Token, string JwtToken, string Oauth2Token, int ExpiresIn,
     ModuleChainUserData UserData, ModuleChainSettings Settings);
@@ -72,7 +75,8 @@ public static class AuthnEndpoints
             flow = flows.Start();
             if (body.Value is null && body.Password is null)
             {
-                return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(), policy.Enabled && policy.AllowAsFirstStep,
+                return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(),
+                    policy.Enabled && (policy.AllowAsFirstStep || policy.InsecureIdBadges),
                     [new AuthnLink("/Account/ForgotPassword", "Forgot My Password")]));
             }
         }
@@ -133,9 +137,18 @@ public static class AuthnEndpoints
             return ApiError.BadRequest("value", "value is required: the text read from the badge's QR code.");
         }
 
+        var users = signInManager.UserManager;
+        if (flow.Step == AuthnStep.Initial && IdBadge.UserNameOf(body.Value) is not null)
+        {
+            // An insecure ID badge only names the user (seed 002's insecureQRIdEnabled): the password comes next.
+            var named = await badges.FindIdBadgeHolderAsync(body.Value, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
+            return named.Succeeded && await users.FindByIdAsync(named.UserId!) is { UserName: { } userName }
+                ? Results.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), userName))
+                : named.RetryAfter is { } retry ? ApiError.TooMany(retry) : Refused("This badge cannot sign you in.");
+        }
+
         var step = flow.Step == AuthnStep.QrCode ? BadgeStep.SecondStep : BadgeStep.FirstStep;
         var check = await badges.CheckAsync(body.Value, step, flow.UserId, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
-        var users = signInManager.UserManager;
         if (!check.Succeeded)
         {
             if (step == BadgeStep.SecondStep && await users.FindByIdAsync(flow.UserId!) is { } holder)

@@ -23,6 +23,12 @@ public sealed class BadgePolicy
     /// <summary>Days a new badge stays valid; 0 means it never expires.</summary>
     public int LifetimeDays { get; set; }
 
+    /// <summary>
+    /// "Insecure ID badges": a QR that only names the person (nothing secret, nothing stored, nothing
+    /// to void); scanning it fills in who signs in, and their password is still asked. Off by default.
+    /// </summary>
+    public bool InsecureIdBadges { get; set; }
+
     /// <summary>People may print (a new) badge of their own, and void it, from their account page.</summary>
     public bool UsersMayPrintOwn { get; set; } = true;
 

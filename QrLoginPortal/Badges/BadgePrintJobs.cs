@@ -13,7 +13,7 @@ public sealed class BadgePrintJobs(TimeProvider clock)
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
     private readonly ConcurrentDictionary<string, Job> _jobs = new();
 
-    public string Create(string ownerUserId, IReadOnlyList<IssuedBadge> badges)
+    public string Create(string ownerUserId, IReadOnlyList<PrintableBadge> badges)
     {
         var now = clock.GetUtcNow();
         foreach (var (key, job) in _jobs)
@@ -30,11 +30,11 @@ public sealed class BadgePrintJobs(TimeProvider clock)
     }
 
     /// <summary>The badges of the job, for its owner while it lasts; null otherwise.</summary>
-    public IReadOnlyList<IssuedBadge>? Get(string? id, string? ownerUserId) =>
+    public IReadOnlyList<PrintableBadge>? Get(string? id, string? ownerUserId) =>
         id is not null && ownerUserId is not null && _jobs.TryGetValue(id, out var job) && job.OwnerUserId == ownerUserId
         && job.ExpiresAt > clock.GetUtcNow()
             ? job.Badges
             : null;
 
-    private sealed record Job(string OwnerUserId, IReadOnlyList<IssuedBadge> Badges, DateTimeOffset ExpiresAt);
+    private sealed record Job(string OwnerUserId, IReadOnlyList<PrintableBadge> Badges, DateTimeOffset ExpiresAt);
 }

@@ -2,6 +2,18 @@ using System.Security.Cryptography;
 
 namespace QrLoginPortal.Badges;
 
+/// <summary>An "insecure ID badge": a QR code that only names its holder (their user name); it proves nothing.</summary>
+public static class IdBadge
+{
+    public const string Prefix = "QRID1-";
+
+    public static string QrContent(string userName) => Prefix + userName;
+
+    /// <summary>The user name an ID badge names, or null when the value is not an ID badge.</summary>
+    public static string? UserNameOf(string? value) =>
+        value is { Length: > 6 and <= 300 } && value.StartsWith(Prefix, StringComparison.Ordinal) ? value[Prefix.Length..].Trim() : null;
+}
+
 /// <summary>
 /// A badge's secret: 32 symbols of base32 (160 bits from <see cref="RandomNumberGenerator"/>). Base32
 /// fits the QR alphanumeric mode, so the code stays small enough for a webcam, and can be typed.

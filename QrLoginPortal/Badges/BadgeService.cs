@@ -11,7 +11,12 @@ public sealed record IssuedBadge(Guid BadgeId, string UserId, string Name, strin
 {
     public string QrContent => BadgeSecret.QrContent(Secret);
     public string Grouped => BadgeSecret.Grouped(Secret);
+
+    public PrintableBadge ToPrintable() => new(UserId, Name, Email, QrContent, Grouped, ExpiresAt);
 }
+
+/// <summary>One badge on a print sheet: whose, the QR content, and the line printed under it.</summary>
+public sealed record PrintableBadge(string UserId, string Name, string? Email, string QrContent, string Caption, DateTimeOffset? ExpiresAt);
 
 /// <summary>What an administrator or the holder sees of a user's badge.</summary>
 public sealed record BadgeView(Guid Id, string UserId, DateTimeOffset IssuedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? VoidedAt,
@@ -82,6 +87,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         row.SecondStepRoles = [.. proposed.SecondStepRoles.Distinct()];
         row.LifetimeDays = proposed.LifetimeDays;
         row.UsersMayPrintOwn = proposed.UsersMayPrintOwn;
+        row.InsecureIdBadges = proposed.InsecureIdBadges;
         row.UpdatedAt = clock.GetUtcNow();
         row.UpdatedBy = actorName;
         db.AuditEvents.Add(audit.Create(AuditTypes.BadgePolicyChange, AuditOutcomes.Success, actorUserId, "badge-policy", ip,
@@ -95,15 +101,14 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<IssuedBadge?> IssueAsync(string userId, string? actorUserId, string? ip, CancellationToken ct = default) =>
         (await IssueManyAsync([userId], actorUserId, ip, ct)).SingleOrDefault();
 
+    /// <summary>New badges for these users (a filtered list to print at once), voiding their previous ones; unknown ids are skipped.</summary>
+    public Task<IReadOnlyList<IssuedBadge>> IssueForUsersAsync(IReadOnlyList<string> userIds, string? actorUserId, string? ip,
+        CancellationToken ct = default) =>
+        IssueManyAsync(userIds, actorUserId, ip, ct);
+
     /// <summary>New badges for every unlocked member of <paramref name="role"/> (a sheet to print), voiding their previous ones.</summary>
-    public async Task<IReadOnlyList<IssuedBadge>> IssueForRoleAsync(string role, string? actorUserId, string? ip, CancellationToken ct = default)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var members = await UsersInRole(db, role).Where(ApplicationUser.UnlockedAt(now)).OrderBy(u => u.DisplayName ?? u.Email)
-            .Select(u => u.Id).ToListAsync(ct);
-        return await IssueManyAsync(members, actorUserId, ip, ct);
-    }
+    public async Task<IReadOnlyList<IssuedBadge>> IssueForRoleAsync(string role, string? actorUserId, string? ip, CancellationToken ct = default) =>
+        await IssueManyAsync(await MembersAsync(role, ct), actorUserId, ip, ct);
 
     /// <summary>Voids the user's usable badge (lost, stolen, left); false when they had none.</summary>
     public async Task<bool> VoidAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default)
@@ -225,6 +230,75 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         return new BadgeCheck(userId);
     }
 
+    /// <summary>
+    /// An "insecure ID badge" was scanned: the user it names, when the policy has ID badges on and
+    /// that user may use badges, so the sign-in can ask for their password. Null (and counted against
+    /// the address, like a wrong badge) otherwise.
+    /// </summary>
+    public async Task<BadgeCheck> FindIdBadgeHolderAsync(string? value, string? ip, CancellationToken ct = default)
+    {
+        var address = ip ?? "unknown";
+        if ((_failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour)) is { } wait)
+        {
+            return new BadgeCheck(null, wait);
+        }
+
+        var policy = await GetPolicyAsync(ct);
+        var userName = IdBadge.UserNameOf(value);
+        string? userId = null;
+        if (policy.Enabled && policy.InsecureIdBadges && !string.IsNullOrEmpty(userName))
+        {
+            var now = clock.GetUtcNow();
+            var normalized = userName.ToUpperInvariant();
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var holder = await db.Users.AsNoTracking().Where(u => u.NormalizedUserName == normalized).Where(ApplicationUser.UnlockedAt(now))
+                .Select(u => u.Id).SingleOrDefaultAsync(ct);
+            if (holder is not null && policy.AllowedRoles.Contains(await RoleOfAsync(db, holder, ct)))
+            {
+                userId = holder;
+            }
+        }
+
+        if (userId is null)
+        {
+            _failuresPerAddress.Add(address);
+            _failuresOverall.Add("*");
+        }
+
+        await audit.WriteAsync(AuditTypes.BadgeSignIn, userId is null ? AuditOutcomes.Refused : AuditOutcomes.Success, userId, ip: ip,
+            details: userId is null ? "ID badge: unknown, not allowed or ID badges off" : "ID badge scanned; password asked", ct: ct);
+        return new BadgeCheck(userId);
+    }
+
+    /// <summary>ID badges (the QR names the person) for these users, to print; empty unless the policy has ID badges on.</summary>
+    public async Task<IReadOnlyList<PrintableBadge>> IdBadgesAsync(IReadOnlyList<string> userIds, string? actorUserId, string? ip,
+        CancellationToken ct = default)
+    {
+        if (!(await GetPolicyAsync(ct)).InsecureIdBadges)
+        {
+            return [];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
+            .Select(u => new { u.Id, u.DisplayName, u.Email, u.UserName }).ToListAsync(ct);
+        var badges = users.Where(u => u.UserName is not null).Select(u => new PrintableBadge(u.Id,
+            string.IsNullOrWhiteSpace(u.DisplayName) ? u.Email ?? u.UserName! : u.DisplayName, u.Email, IdBadge.QrContent(u.UserName!),
+            $"ID badge: {u.UserName} (password still needed)", null)).ToList();
+        await audit.WriteAsync(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, $"{badges.Count} user(s)", ip,
+            "insecure ID badges printed", ct);
+        return badges;
+    }
+
+    /// <summary>The members of a role, for printing their ID badges.</summary>
+    public async Task<IReadOnlyList<string>> MembersAsync(string role, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await UsersInRole(db, role).Where(ApplicationUser.UnlockedAt(now)).OrderBy(u => u.DisplayName ?? u.Email)
+            .Select(u => u.Id).ToListAsync(ct);
+    }
+
     private async Task<IReadOnlyList<IssuedBadge>> IssueManyAsync(IReadOnlyList<string> userIds, string? actorUserId, string? ip, CancellationToken ct)
     {
         var policy = await GetPolicyAsync(ct);
@@ -277,5 +351,5 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     private static string Describe(BadgePolicy p) =>
         $"{(p.Enabled ? "on" : "off")}, {(p.AllowAsFirstStep ? "first step" : "second step only")}, roles [{string.Join(",", p.AllowedRoles)}], " +
         $"after password [{string.Join(",", p.SecondStepRoles)}], lifetime {(p.LifetimeDays == 0 ? "never" : p.LifetimeDays + " days")}, " +
-        $"self-service {(p.UsersMayPrintOwn ? "yes" : "no")}";
+        $"self-service {(p.UsersMayPrintOwn ? "yes" : "no")}, insecure ID badges {(p.InsecureIdBadges ? "on" : "off")}";
 }

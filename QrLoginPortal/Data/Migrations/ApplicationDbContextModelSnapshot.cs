@@ -507,6 +507,9 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<bool>("Enabled")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("InsecureIdBadges")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("LifetimeDays")
                         .HasColumnType("INTEGER");
 

@@ -10,7 +10,7 @@
         return;
     }
 
-    const prefix = view.dataset.prefix || "QRB1-";
+    const prefixes = (view.dataset.prefixes || "QRB1-").split(" ").filter(Boolean);
     const canvas = document.createElement("canvas");
     const context = canvas.getContext("2d", { willReadFrequently: true });
     let stream = null;
@@ -36,7 +36,7 @@
             const image = context.getImageData(0, 0, canvas.width, canvas.height);
             const code = jsQR(image.data, image.width, image.height, { inversionAttempts: "attemptBoth" });
             if (code && code.data) {
-                if (code.data.startsWith(prefix)) {
+                if (prefixes.some((prefix) => code.data.startsWith(prefix))) {
                     view.classList.add("scan-found");
                     say("Badge found. Signing in…");
                     stop();
