@@ -142,6 +142,23 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
         Assert.Equal(HttpStatusCode.Unauthorized, off.StatusCode);
     }
 
+    [Fact]
+    public async Task AnAccountWithAnAuthenticatorApp_IsNotSignedInByItsPasswordAlone()
+    {
+        await SetPolicyAsync(enabled: true);
+        var email = $"totp-{Guid.NewGuid():N}@school.test";
+        var userId = await portal.CreateUserAsync(email);
+        using (var scope = portal.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            Assert.True((await users.SetTwoFactorEnabledAsync((await users.FindByIdAsync(userId))!, true)).Succeeded);
+        }
+
+        var response = await Anonymous().PostAsJsonAsync(Path, new { type = "username+password", username = email, password = PortalFactory.DemoPassword });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     [Theory]
     [InlineData("{\"type\":\"sms\"}", "type")]
     [InlineData("{\"type\":\"qrCode\",\"id\":\"0b7d2b46-1f43-4a5e-9d38-6a3d3f3f0d11\",\"value\":\"x\"}", "id")]

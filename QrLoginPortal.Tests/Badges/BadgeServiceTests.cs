@@ -191,6 +191,18 @@ public sealed class BadgeServiceTests : IDisposable
         Assert.False((await _badges.CheckAsync(IdBadge.QrContent("pupil@school.test"), BadgeStep.FirstStep, null, Ip)).Succeeded);
     }
 
+    [Fact]
+    public async Task ARoleThatMustGiveItsPasswordFirst_IsNotSignedInByABadgeAlone()
+    {
+        var pupil = await AddUserAsync("pupil@school.test");
+        var badge = (await _badges.IssueAsync(pupil, "admin-id", Ip))!;
+        Assert.Empty(await _badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = true, SecondStepRoles = [BadgeRoles.User] },
+            "admin-id", "admin", Ip));
+
+        Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _badges.CheckAsync(badge.QrContent, BadgeStep.SecondStep, pupil, Ip)).Succeeded);
+    }
+
     private async Task EnableAsync(bool firstStep = true, int lifetimeDays = 0, List<string>? roles = null)
     {
         var errors = await _badges.UpdatePolicyAsync(new BadgePolicy

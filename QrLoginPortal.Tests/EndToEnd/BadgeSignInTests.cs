@@ -157,6 +157,27 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
         Assert.NotNull(browser.Cookie(AuthCookie));
     }
 
+    [Fact]
+    public async Task AnIdBadgesPasswordForm_StillSendsARoleThatMustScanItsBadge_ToTheBadgeStep()
+    {
+        var email = $"idsecond-{Guid.NewGuid():N}@school.test";
+        await portal.CreateUserAsync(email);
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy
+        {
+            Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true, SecondStepRoles = [BadgeRoles.User],
+        }, null, "test", null));
+        using var browser = portal.CreateBrowser();
+        var page = await browser.GetPageAsync("/login/badge");
+
+        // Posted by hand, without scanning anything: the user name is only a form field.
+        var response = await browser.PostFormAsync("/login/badge", page, "badge-password",
+            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = PortalFactory.DemoPassword });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login/badge", PathOf(response));
+        Assert.Null(browser.Cookie(AuthCookie));
+    }
+
     private static string PathOf(HttpResponseMessage redirect) => new Uri(new Uri("http://localhost"), redirect.Headers.Location!).PathAndQuery;
 
     private async Task SetPolicyAsync(bool enabled, bool firstStep = true, bool secondStep = false) =>

@@ -113,10 +113,17 @@ public static class AuthnEndpoints
         }
 
         var users = signInManager.UserManager;
-        var user = body.Username.Length <= 256 ? await users.FindByNameAsync(body.Username) ?? await users.FindByEmailAsync(body.Username) : null;
+        // User names are the email addresses here; looked up by name only (emails need not be unique).
+        var user = body.Username.Length <= 256 ? await users.FindByNameAsync(body.Username) : null;
         if (user is null || !(await signInManager.CheckPasswordSignInAsync(user, body.Password, lockoutOnFailure: true)).Succeeded)
         {
             return Refused("Wrong username or password, or the account cannot sign in now.");
+        }
+
+        if (await users.GetTwoFactorEnabledAsync(user))
+        {
+            // This API has no authenticator-code step: such an account signs in on the sign-in page.
+            return Refused("This account also needs its authenticator app's code: sign in on the portal's sign-in page.");
         }
 
         if (await badges.IsSecondStepRequiredAsync(user.Id, context.RequestAborted))

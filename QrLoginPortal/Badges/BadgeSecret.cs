@@ -41,6 +41,7 @@ public static class BadgeSecret
         }
 
         var compact = new string(value.Where(c => c is not (' ' or '-' or '\t' or '\r' or '\n')).ToArray()).ToUpperInvariant();
+        // No secret can begin with "QRB1": '1' is not in its alphabet.
         if (compact.StartsWith("QRB1", StringComparison.Ordinal))
         {
             compact = compact[4..];

@@ -156,6 +156,14 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         return badges.ToDictionary(b => b.UserId);
     }
 
+    /// <summary>Whether the policy is on and lets <paramref name="userId"/>'s role use badges.</summary>
+    public async Task<bool> MayUseBadgesAsync(string userId, CancellationToken ct = default)
+    {
+        var policy = await GetPolicyAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return policy.Enabled && policy.AllowedRoles.Contains(await RoleOfAsync(db, userId, ct));
+    }
+
     /// <summary>Whether the policy lets <paramref name="userId"/> print (a new) badge of their own.</summary>
     public async Task<bool> MayPrintOwnAsync(string userId, CancellationToken ct = default)
     {
@@ -208,8 +216,10 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             var badge = await db.Badges.AsNoTracking().Where(b => b.SecretHash == hash).Where(Badge.UsableAt(now))
                 .Where(b => db.Users.Any(u => u.Id == b.UserId && (u.LockoutEnd == null || u.LockoutEnd <= now)))
                 .Select(b => new { b.Id, b.UserId }).SingleOrDefaultAsync(ct);
-            if (badge is not null && (step == BadgeStep.FirstStep || badge.UserId == expectedUserId)
-                && policy.AllowedRoles.Contains(await RoleOfAsync(db, badge.UserId, ct)))
+            var role = badge is null ? null : await RoleOfAsync(db, badge.UserId, ct);
+            // A role that must give its password first gets nothing from a badge alone.
+            if (badge is not null && role is not null && policy.AllowedRoles.Contains(role)
+                && (step == BadgeStep.FirstStep ? !policy.SecondStepRoles.Contains(role) : badge.UserId == expectedUserId))
             {
                 userId = badge.UserId;
                 badgeId = badge.Id;

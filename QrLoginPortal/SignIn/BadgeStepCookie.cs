@@ -12,6 +12,8 @@ public sealed record PendingBadgeStep(string UserId, bool RememberMe, DateTimeOf
 /// </summary>
 public sealed class BadgeStepCookie(IDataProtectionProvider protection, TimeProvider clock, IHostEnvironment environment)
 {
+    // __Host- needs Secure, so plain-http development uses the unprefixed name.
+    public const string SecureCookieName = "__Host-qrl-badge-step";
     public const string CookieName = "qrl-badge-step";
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     private readonly IDataProtector _protector = protection.CreateProtector("QrLoginPortal.BadgeStep.v1");
@@ -19,13 +21,13 @@ public sealed class BadgeStepCookie(IDataProtectionProvider protection, TimeProv
     public void Set(HttpContext context, string userId, bool rememberMe)
     {
         var pending = new PendingBadgeStep(userId, rememberMe, clock.GetUtcNow() + Lifetime);
-        context.Response.Cookies.Append(CookieName, _protector.Protect(JsonSerializer.Serialize(pending)), Options(context));
+        context.Response.Cookies.Append(NameFor(context), _protector.Protect(JsonSerializer.Serialize(pending)), Options(context));
     }
 
     /// <summary>The pending step of this browser, or null when it has none, or an expired or forged one.</summary>
     public PendingBadgeStep? Read(HttpContext context)
     {
-        if (context.Request.Cookies[CookieName] is not { Length: > 0 and < 4096 } value)
+        if (context.Request.Cookies[NameFor(context)] is not { Length: > 0 and < 4096 } value)
         {
             return null;
         }
@@ -41,12 +43,16 @@ public sealed class BadgeStepCookie(IDataProtectionProvider protection, TimeProv
         }
     }
 
-    public void Clear(HttpContext context) => context.Response.Cookies.Delete(CookieName, Options(context));
+    public void Clear(HttpContext context) => context.Response.Cookies.Delete(NameFor(context), Options(context));
+
+    private bool IsSecure(HttpContext context) => context.Request.IsHttps || !environment.IsDevelopment();
+
+    private string NameFor(HttpContext context) => IsSecure(context) ? SecureCookieName : CookieName;
 
     private CookieOptions Options(HttpContext context) => new()
     {
         HttpOnly = true,
-        Secure = context.Request.IsHttps || !environment.IsDevelopment(),
+        Secure = IsSecure(context),
         SameSite = SameSiteMode.Strict,
         Path = "/",
         IsEssential = true,
