@@ -14,16 +14,16 @@ namespace QrLoginPortal.Tests.Api;
 public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private const string Path = "/idp/ws/rest/authn";
-    private BadgeService Badges => portal.Services.GetRequiredService<BadgeService>();
+    private BadgeService Badges => portal.Badges;
 
     [Fact]
     public async Task Init_SaysWhetherABadgeMayBeScanned_AsThePolicySays()
     {
-        await SetPolicyAsync(enabled: false);
+        await portal.SetBadgePolicyAsync(enabled: false);
         var off = await StartAsync();
-        await SetPolicyAsync(enabled: true);
+        await portal.SetBadgePolicyAsync(enabled: true);
         var on = await StartAsync();
-        await SetPolicyAsync(enabled: true, firstStep: false);
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false);
         var secondOnly = await StartAsync();
 
         Assert.Equal("username+password", on.GetProperty("type").GetString());
@@ -36,8 +36,8 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task Seed002_AsInitialization_ABadgeSignsItsHolderIn_Once()
     {
-        await SetPolicyAsync(enabled: true);
-        var (userId, badge) = await UserWithBadgeAsync("init@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true);
+        var (userId, badge) = await portal.UserWithBadgeAsync("init@school.test");
         var id = (await StartAsync()).GetProperty("id").GetString();
 
         var response = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", id, value = badge.QrContent });
@@ -56,10 +56,10 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task WrongVoidedAndExpiredBadges_AreRefusedAlike()
     {
-        await SetPolicyAsync(enabled: true, lifetimeDays: 1);
-        var (voidedUser, voided) = await UserWithBadgeAsync("voided@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true, lifetimeDays: 1);
+        var (voidedUser, voided) = await portal.UserWithBadgeAsync("voided@school.test");
         await Badges.VoidAsync(voidedUser, "lost", voidedUser, null);
-        var (expiringUser, expiring) = await UserWithBadgeAsync("expiring@school.test");
+        var (expiringUser, expiring) = await portal.UserWithBadgeAsync("expiring@school.test");
         // Its lifetime is over (moving the shared fake clock a whole day would replay every sweeper tick).
         await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
         {
@@ -84,9 +84,9 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task Seed002_AsAStep_AfterThePassword_TheUsersOwnBadgeIsAsked()
     {
-        await SetPolicyAsync(enabled: true, firstStep: false, secondStep: true);
-        var (userId, badge) = await UserWithBadgeAsync("step@school.test");
-        var (_, othersBadge) = await UserWithBadgeAsync("other@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false, secondStep: true);
+        var (userId, badge) = await portal.UserWithBadgeAsync("step@school.test");
+        var (_, othersBadge) = await portal.UserWithBadgeAsync("other@school.test");
         var id = (await StartAsync()).GetProperty("id").GetString();
 
         var password = await Anonymous().PostAsJsonAsync(Path,
@@ -97,7 +97,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
 
         var foreign = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", id, value = othersBadge.QrContent });
         Assert.Equal(HttpStatusCode.Unauthorized, foreign.StatusCode);
-        Assert.Equal(1, await AccessFailedCountAsync(userId));
+        Assert.Equal(1, await portal.AccessFailedCountAsync(userId));
 
         var own = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", id, value = badge.QrContent });
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
@@ -107,7 +107,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task WithoutTheSecondStep_ThePasswordAloneCompletes_AndAWrongPasswordIs401()
     {
-        await SetPolicyAsync(enabled: true);
+        await portal.SetBadgePolicyAsync(enabled: true);
         await portal.CreateUserAsync("plain@school.test");
         var id = (await StartAsync()).GetProperty("id").GetString();
 
@@ -137,7 +137,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
         var done = await Anonymous().PostAsJsonAsync(Path, new { type = "username+password", id, username = email, password = PortalFactory.DemoPassword });
         Assert.Equal("complete", (await done.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
 
-        await SetPolicyAsync(enabled: true);
+        await portal.SetBadgePolicyAsync(enabled: true);
         var off = await Anonymous().PostAsJsonAsync(Path, new { type = "qrCode", value = IdBadge.QrContent(email) });
         Assert.Equal(HttpStatusCode.Unauthorized, off.StatusCode);
     }
@@ -145,7 +145,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     [Fact]
     public async Task AnAccountWithAnAuthenticatorApp_IsNotSignedInByItsPasswordAlone()
     {
-        await SetPolicyAsync(enabled: true);
+        await portal.SetBadgePolicyAsync(enabled: true);
         var email = $"totp-{Guid.NewGuid():N}@school.test";
         var userId = await portal.CreateUserAsync(email);
         using (var scope = portal.Services.CreateScope())
@@ -180,32 +180,6 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
         var response = await Anonymous().PostAsync(Path, null);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private async Task SetPolicyAsync(bool enabled, bool firstStep = true, bool secondStep = false, int lifetimeDays = 0)
-    {
-        var errors = await Badges.UpdatePolicyAsync(new BadgePolicy
-        {
-            Enabled = enabled,
-            AllowAsFirstStep = firstStep,
-            AllowedRoles = [BadgeRoles.User],
-            SecondStepRoles = secondStep ? [BadgeRoles.User] : [],
-            LifetimeDays = lifetimeDays,
-        }, null, "test", null);
-        Assert.Empty(errors);
-    }
-
-    private async Task<(string UserId, IssuedBadge Badge)> UserWithBadgeAsync(string email)
-    {
-        var userId = await portal.CreateUserAsync(email);
-        return (userId, (await Badges.IssueAsync(userId, null, null))!);
-    }
-
-    private async Task<int> AccessFailedCountAsync(string userId)
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        return await users.GetAccessFailedCountAsync((await users.FindByIdAsync(userId))!);
     }
 
     private HttpClient Anonymous() => portal.CreateDefaultClient();

@@ -1,8 +1,6 @@
 using System.Net;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Badges;
-using QrLoginPortal.Data;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.Tests.Infrastructure;
 
@@ -12,13 +10,13 @@ namespace QrLoginPortal.Tests.EndToEnd;
 public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private const string AuthCookie = ".AspNetCore.Identity.Application";
-    private BadgeService Badges => portal.Services.GetRequiredService<BadgeService>();
+    private BadgeService Badges => portal.Badges;
 
     [Fact]
     public async Task ABadge_SignsItsHolderIn_AndGoesToTheReturnUrl()
     {
-        await SetPolicyAsync(enabled: true);
-        var (userId, badge) = await UserWithBadgeAsync($"pupil-{Guid.NewGuid():N}@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true);
+        var (userId, badge) = await portal.UserWithBadgeAsync($"pupil-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
         Assert.Contains("data-testid=\"tab-badge\"", await browser.GetPageAsync("/login"));
         var page = await browser.GetPageAsync("/login/badge?ReturnUrl=%2Faccount%2Fsessions");
@@ -37,8 +35,8 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public async Task TheTypedCode_WorksToo()
     {
-        await SetPolicyAsync(enabled: true);
-        var (_, badge) = await UserWithBadgeAsync($"typist-{Guid.NewGuid():N}@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true);
+        var (_, badge) = await portal.UserWithBadgeAsync($"typist-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
         var page = await browser.GetPageAsync("/login/badge");
 
@@ -52,8 +50,8 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public async Task AVoidedOrUnknownBadge_IsRefusedWithOneMessage_AndSignsNobodyIn()
     {
-        await SetPolicyAsync(enabled: true);
-        var (userId, badge) = await UserWithBadgeAsync($"lost-{Guid.NewGuid():N}@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true);
+        var (userId, badge) = await portal.UserWithBadgeAsync($"lost-{Guid.NewGuid():N}@school.test");
         await Badges.VoidAsync(userId, "lost", userId, null);
 
         foreach (var value in new[] { badge.QrContent, BadgeSecret.QrContent(BadgeSecret.Generate()) })
@@ -71,8 +69,8 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public async Task WhileBadgeSignInIsOff_ThePageSaysSo_AndThereIsNoBadgeTab()
     {
-        await SetPolicyAsync(enabled: false);
-        var (_, badge) = await UserWithBadgeAsync($"off-{Guid.NewGuid():N}@school.test");
+        await portal.SetBadgePolicyAsync(enabled: false);
+        var (_, badge) = await portal.UserWithBadgeAsync($"off-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
 
         var login = await browser.GetPageAsync("/login");
@@ -86,10 +84,10 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     [Fact]
     public async Task AfterTheRightPassword_TheUsersOwnBadgeIsAsked_BeforeAnySession()
     {
-        await SetPolicyAsync(enabled: true, firstStep: false, secondStep: true);
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false, secondStep: true);
         var email = $"second-{Guid.NewGuid():N}@school.test";
-        var (userId, badge) = await UserWithBadgeAsync(email);
-        var (_, othersBadge) = await UserWithBadgeAsync($"other-{Guid.NewGuid():N}@school.test");
+        var (userId, badge) = await portal.UserWithBadgeAsync(email);
+        var (_, othersBadge) = await portal.UserWithBadgeAsync($"other-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
         var login = await browser.GetPageAsync("/login?ReturnUrl=%2Faccount");
 
@@ -105,21 +103,21 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
             new Dictionary<string, string> { ["Input.Value"] = othersBadge.QrContent });
         Assert.Contains("This badge cannot sign you in.", await foreign.Content.ReadAsStringAsync());
         Assert.Null(browser.Cookie(AuthCookie));
-        Assert.Equal(1, await AccessFailedCountAsync(userId));
+        Assert.Equal(1, await portal.AccessFailedCountAsync(userId));
 
         var own = await browser.PostFormAsync("/login/badge?ReturnUrl=%2Faccount", step, "badge",
             new Dictionary<string, string> { ["Input.Value"] = badge.QrContent });
         Assert.Equal(HttpStatusCode.Redirect, own.StatusCode);
         Assert.Equal("/account", PathOf(own));
         Assert.NotNull(browser.Cookie(AuthCookie));
-        Assert.Equal(0, await AccessFailedCountAsync(userId));
+        Assert.Equal(0, await portal.AccessFailedCountAsync(userId));
     }
 
     [Fact]
     public async Task WithoutThePasswordStep_ASecondStepOnlyBadgeSignsNobodyIn()
     {
-        await SetPolicyAsync(enabled: true, firstStep: false, secondStep: true);
-        var (_, badge) = await UserWithBadgeAsync($"alone-{Guid.NewGuid():N}@school.test");
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false, secondStep: true);
+        var (_, badge) = await portal.UserWithBadgeAsync($"alone-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
         var page = await browser.GetPageAsync("/login/badge");
         Assert.Contains("data-testid=\"badge-unavailable\"", page);
@@ -179,26 +177,4 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     }
 
     private static string PathOf(HttpResponseMessage redirect) => new Uri(new Uri("http://localhost"), redirect.Headers.Location!).PathAndQuery;
-
-    private async Task SetPolicyAsync(bool enabled, bool firstStep = true, bool secondStep = false) =>
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy
-        {
-            Enabled = enabled,
-            AllowAsFirstStep = firstStep,
-            AllowedRoles = [BadgeRoles.User],
-            SecondStepRoles = secondStep ? [BadgeRoles.User] : [],
-        }, null, "test", null));
-
-    private async Task<(string UserId, IssuedBadge Badge)> UserWithBadgeAsync(string email)
-    {
-        var userId = await portal.CreateUserAsync(email);
-        return (userId, (await Badges.IssueAsync(userId, null, null))!);
-    }
-
-    private async Task<int> AccessFailedCountAsync(string userId)
-    {
-        using var scope = portal.Services.CreateScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        return await users.GetAccessFailedCountAsync((await users.FindByIdAsync(userId))!);
-    }
 }
