@@ -1,7 +1,9 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks -- audit
-// Seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log queries
-// (first page, a deep page, type / user / date filters) and the CSV export.
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine]   (both when none is named)
+// audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
+//        queries (first page, a deep page, type / user / date filters) and the CSV export.
+// engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
+//         ticket, redeem) and the approval-to-push latency, on SQLite (EngineBenchmarks.cs).
 using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -9,6 +11,17 @@ using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
+
+var which = args.FirstOrDefault() ?? "all";
+if (which is "engine" or "all")
+{
+    await QrLoginPortal.Benchmarks.EngineBenchmarks.RunAsync();
+}
+
+if (which is not ("audit" or "all"))
+{
+    return;
+}
 
 var folder = Directory.CreateTempSubdirectory("qrlogin-bench-").FullName;
 try
