@@ -25,10 +25,9 @@ public static class EngineBenchmarks
             var services = new ServiceCollection()
                 .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
                 .BuildServiceProvider();
-            var factory = new EngineFactory(new DbContextOptionsBuilder<ApplicationDbContext>()
-                .UseSqlite($"DataSource={Path.Combine(folder, "engine.db")}")
-                .UseApplicationServiceProvider(services)
-                .Options);
+            var builder = new DbContextOptionsBuilder<ApplicationDbContext>().UseApplicationServiceProvider(services);
+            DataExtensions.UseSqlite(builder, $"DataSource={Path.Combine(folder, "engine.db")}");
+            var factory = new EngineFactory((DbContextOptions<ApplicationDbContext>)builder.Options);
             await using (var db = factory.CreateDbContext())
             {
                 await db.Database.MigrateAsync();

@@ -11,7 +11,7 @@ public static class DataExtensions
 
         // A factory, because circuits outlive requests: each operation gets its own short context.
         // It also registers ApplicationDbContext as scoped for Identity's stores.
-        builder.Services.AddDbContextFactory<ApplicationDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddDbContextFactory<ApplicationDbContext>(options => UseSqlite(options, connectionString));
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
         builder.Services.AddOptions<PortalOptions>()
@@ -20,6 +20,10 @@ public static class DataExtensions
             .ValidateOnStart();
         return builder;
     }
+
+    /// <summary>The portal's database settings (also used by the benchmarks, so they measure what runs).</summary>
+    public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas());
 
     /// <summary>Creates or upgrades the database and makes sure the first admin (and in Development the demo user) exist.</summary>
     public static async Task InitializePortalDataAsync(this WebApplication app)
