@@ -220,7 +220,8 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
         var page = await Anonymous().GetAsync("/api-docs/index.html");
 
         foreach (var path in new[] { "/v1.0/endpoint/default/token", "/v2.0/factors/qr/authenticate", "/v2.0/factors/qr/{id}",
-                     "/config/v2.0/factors/qr", "/v1.0/authenticators/clients", "/v2.0/Users/{id}" })
+                     "/config/v2.0/factors/qr", "/v1.0/authenticators/clients", "/v2.0/Users/{id}",
+                     "/v1.0/authenticate", "/v1.0/authenticate/sso", "/idp/ws/rest/authn" })
         {
             Assert.Contains($"\"{path}\"", document);
         }
