@@ -54,7 +54,7 @@ public static class AuthnEndpoints
                          "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
 
     private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgeService badges,
-        SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
         if (error is not null)
@@ -86,16 +86,16 @@ public static class AuthnEndpoints
         }
         else
         {
-            return ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+            return FlowGone();
         }
 
         return body.Type == QrCodeType || (string.IsNullOrEmpty(body.Type) && body.Value is not null)
-            ? await BadgeAsync(context, flow, body, flows, badges, signInManager, signInTokens)
-            : await PasswordAsync(context, flow, body, flows, badges, signInManager, signInTokens);
+            ? await BadgeAsync(context, flow, body, flows, badges, badgeChecks, signInManager.UserManager, signInTokens)
+            : await PasswordAsync(context, flow, body, flows, badgeChecks, signInManager, signInTokens);
     }
 
     private static async Task<IResult> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeService badges, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
     {
         if (flow.Step != AuthnStep.Initial)
         {
@@ -126,25 +126,22 @@ public static class AuthnEndpoints
             return Refused("This account also needs its authenticator app's code: sign in on the portal's sign-in page.");
         }
 
-        if (await badges.IsSecondStepRequiredAsync(user.Id, context.RequestAborted))
+        if (await badgeChecks.RequiresBadgeAfterPasswordAsync(user, context.RequestAborted))
         {
-            return flows.AwaitBadge(flow, user.Id)
-                ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString()))
-                : ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+            return flows.AwaitBadge(flow, user.Id) ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString())) : FlowGone();
         }
 
         return await CompleteAsync(context, flow, user, "pwd", flows, signInTokens);
     }
 
     private static async Task<IResult> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeService badges, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+        BadgeService badges, BadgeSignInChecks badgeChecks, UserManager<ApplicationUser> users, UserSignInTokens signInTokens)
     {
         if (string.IsNullOrEmpty(body.Value))
         {
             return ApiError.BadRequest("value", "value is required: the text read from the badge's QR code.");
         }
 
-        var users = signInManager.UserManager;
         if (flow.Step == AuthnStep.Initial && IdBadge.UserNameOf(body.Value) is not null)
         {
             // An insecure ID badge only names the user (seed 002's insecureQRIdEnabled): the password comes next.
@@ -155,27 +152,11 @@ public static class AuthnEndpoints
         }
 
         var step = flow.Step == AuthnStep.QrCode ? BadgeStep.SecondStep : BadgeStep.FirstStep;
-        var check = await badges.CheckAsync(body.Value, step, flow.UserId, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
-        if (!check.Succeeded)
+        var presented = await badgeChecks.PresentAsync(body.Value, step, flow.UserId, context.Connection.RemoteIpAddress?.ToString(),
+            context.RequestAborted);
+        if (presented.User is not { } user)
         {
-            if (step == BadgeStep.SecondStep && await users.FindByIdAsync(flow.UserId!) is { } holder)
-            {
-                // After a password a wrong badge counts toward the account's lockout, like a wrong password.
-                await users.AccessFailedAsync(holder);
-            }
-
-            return check.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in.");
-        }
-
-        var user = await users.FindByIdAsync(check.UserId!);
-        if (user is null || !await signInManager.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
-        {
-            return Refused("This badge cannot sign you in.");
-        }
-
-        if (step == BadgeStep.SecondStep)
-        {
-            await users.ResetAccessFailedCountAsync(user);
+            return presented.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in.");
         }
 
         return await CompleteAsync(context, flow, user, step == BadgeStep.FirstStep ? "badge" : "pwd+badge", flows, signInTokens);
@@ -186,13 +167,16 @@ public static class AuthnEndpoints
     {
         if (!flows.Complete(flow))
         {
-            return ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
+            return FlowGone();
         }
 
         var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, amr, [], context.RequestAborted);
         return Results.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
             tokens.Oauth2Token, tokens.ExpiresIn, tokens.UserData, tokens.Settings));
     }
+
+    private static IResult FlowGone() =>
+        ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
 
     private static IResult Refused(string message) =>
         Results.Json(new ApiError("authentication_failed", message), statusCode: StatusCodes.Status401Unauthorized);

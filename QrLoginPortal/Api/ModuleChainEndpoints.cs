@@ -135,10 +135,9 @@ public static class ModuleChainEndpoints
             return ApiError.BadRequest("nonce", "nonce is required: the one returned with the QR code.");
         }
 
-        var waitSeconds = 0;
-        if (wait is not null && (!int.TryParse(wait, out waitSeconds) || waitSeconds is < 0 or > QrEndpoints.MaxWaitSeconds))
+        if (!QrEndpoints.TryParseWait(wait, out var waitSeconds, out var badWait))
         {
-            return ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {QrEndpoints.MaxWaitSeconds}.");
+            return badWait;
         }
 
         var guessKey = SecretGuessLimiter.KeyOf(context);
@@ -201,7 +200,7 @@ public static class ModuleChainEndpoints
             context.RequestAborted);
         if (redeemed is not { } session
             || await signInManager.UserManager.FindByIdAsync(session.UserId) is not { } user
-            || !await signInManager.CanSignInAsync(user) || await signInManager.UserManager.IsLockedOutAsync(user))
+            || !await signInManager.CanSignInNowAsync(user))
         {
             return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
         }

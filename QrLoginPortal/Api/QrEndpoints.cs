@@ -77,10 +77,9 @@ public static class QrEndpoints
             return ApiError.BadRequest("dsi", "dsi is required: the device session index returned when the transaction was created.");
         }
 
-        var waitSeconds = 0;
-        if (wait is not null && (!int.TryParse(wait, out waitSeconds) || waitSeconds is < 0 or > MaxWaitSeconds))
+        if (!TryParseWait(wait, out var waitSeconds, out var badWait))
         {
-            return ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {MaxWaitSeconds}.");
+            return badWait;
         }
 
         var ct = context.RequestAborted;
@@ -103,6 +102,16 @@ public static class QrEndpoints
         return Results.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
             ApiTimestamps.Format(view.UpdatedAt), ApiTimestamps.Format(view.ExpiresAt), StateName(view.State), view.UserId,
             Location(origin, view.Id), view.ProfileId, ServiceName, Tenant(origin)));
+    }
+
+    /// <summary>The long poll's <c>wait</c> (seconds, 0 to <see cref="MaxWaitSeconds"/>; none is 0), or the 400 naming it.</summary>
+    internal static bool TryParseWait(string? wait, out int seconds, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? error)
+    {
+        seconds = 0;
+        error = wait is not null && (!int.TryParse(wait, out seconds) || seconds is < 0 or > MaxWaitSeconds)
+            ? ApiError.BadRequest("wait", $"wait must be a whole number of seconds from 0 to {MaxWaitSeconds}.")
+            : null;
+        return error is null;
     }
 
     /// <summary>A new transaction for the calling API client, or the answer to give when QR sign-in is off or it asked too often.</summary>

@@ -33,7 +33,7 @@ public static class ScimEndpoints
             return Results.Json(new ScimError([ErrorSchema], "404", "No such user."), statusCode: 404, contentType: "application/scim+json");
         }
 
-        var name = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.UserName ?? user.Id : user.DisplayName;
+        var name = user.ShownName;
         var active = user.LockoutEnd is null || user.LockoutEnd <= clock.GetUtcNow();
         return Results.Json(new ScimUser([UserSchema], user.Id, user.UserName ?? user.Id, new ScimName(name), name,
                 user.Email is null ? [] : [new ScimEmail(user.Email, true, "work")], active,

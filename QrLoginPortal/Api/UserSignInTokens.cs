@@ -24,12 +24,12 @@ public sealed class UserSignInTokens(SessionStore sessions, SessionBearerTokens 
         IEnumerable<Claim> extraClaims, CancellationToken ct)
     {
         var userName = user.UserName ?? user.Id;
-        var displayName = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? userName : user.DisplayName;
+        var displayName = user.ShownName;
         var sessionId = await sessions.StartAsync(user.Id, sessionMethod, persistent: false, context.Connection.RemoteIpAddress?.ToString(),
             context.Request.Headers.UserAgent.ToString(), ct);
         var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, ct)
                            ?? throw new InvalidOperationException("A session just opened must take a single sign-on token.");
-        var (accessToken, _) = bearerTokens.Issue(user.Id, userName, user.SecurityStamp, sessionId, sessionMethod);
+        var accessToken = bearerTokens.Issue(user.Id, userName, user.SecurityStamp, sessionId, sessionMethod);
         List<Claim> claims =
         [
             new("sub", user.Id),

@@ -141,7 +141,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Badges.AsNoTracking().Where(b => b.UserId == userId).Where(Badge.UsableAt(now))
-            .Select(b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt))
+            .Select(ToView)
             .FirstOrDefaultAsync(ct);
     }
 
@@ -151,7 +151,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var badges = await db.Badges.AsNoTracking().Where(b => userIds.Contains(b.UserId)).Where(Badge.UsableAt(now))
-            .Select(b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt))
+            .Select(ToView)
             .ToListAsync(ct);
         return badges.ToDictionary(b => b.UserId);
     }
@@ -198,7 +198,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<BadgeCheck> CheckAsync(string? value, BadgeStep step, string? expectedUserId, string? ip, CancellationToken ct = default)
     {
         var address = ip ?? "unknown";
-        if ((_failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour)) is { } wait)
+        if (FailureWait(address) is { } wait)
         {
             await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip, details: "too many failed badges", ct: ct);
             return new BadgeCheck(null, wait);
@@ -228,8 +228,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
 
         if (userId is null)
         {
-            _failuresPerAddress.Add(address);
-            _failuresOverall.Add("*");
+            CountFailure(address);
             await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip,
                 details: $"{Describe(step)}: unknown, voided, expired or not allowed badge", ct: ct);
             return new BadgeCheck(null);
@@ -248,7 +247,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<BadgeCheck> FindIdBadgeHolderAsync(string? value, string? ip, CancellationToken ct = default)
     {
         var address = ip ?? "unknown";
-        if ((_failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour)) is { } wait)
+        if (FailureWait(address) is { } wait)
         {
             return new BadgeCheck(null, wait);
         }
@@ -271,8 +270,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
 
         if (userId is null)
         {
-            _failuresPerAddress.Add(address);
-            _failuresOverall.Add("*");
+            CountFailure(address);
         }
 
         await audit.WriteAsync(AuditTypes.BadgeSignIn, userId is null ? AuditOutcomes.Refused : AuditOutcomes.Success, userId, ip: ip,
@@ -290,10 +288,8 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
-            .Select(u => new { u.Id, u.DisplayName, u.Email, u.UserName }).ToListAsync(ct);
-        var badges = users.Where(u => u.UserName is not null).Select(u => new PrintableBadge(u.Id,
-            string.IsNullOrWhiteSpace(u.DisplayName) ? u.Email ?? u.UserName! : u.DisplayName, u.Email, IdBadge.QrContent(u.UserName!),
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToListAsync(ct);
+        var badges = users.Where(u => u.UserName is not null).Select(u => new PrintableBadge(u.Id, u.ShownName, u.Email, IdBadge.QrContent(u.UserName!),
             $"ID badge: {u.UserName} (password still needed)", null)).ToList();
         await audit.WriteAsync(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, $"{badges.Count} user(s)", ip,
             "insecure ID badges printed", ct);
@@ -315,15 +311,15 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         var now = clock.GetUtcNow();
         DateTimeOffset? expiresAt = policy.LifetimeDays > 0 ? now.AddDays(policy.LifetimeDays) : null;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id))
-            .Select(u => new { u.Id, u.DisplayName, u.Email, u.UserName }).ToDictionaryAsync(u => u.Id, ct);
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, ct);
         var issued = new List<IssuedBadge>();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Everyone's previous badge stops working, in one statement.
+        await db.Badges.Where(b => userIds.Contains(b.UserId)).Where(Badge.UsableAt(now))
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, "replaced by a new badge"), ct);
         foreach (var userId in userIds.Where(users.ContainsKey))
         {
             var user = users[userId];
-            await db.Badges.Where(b => b.UserId == userId).Where(Badge.UsableAt(now))
-                .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, "replaced by a new badge"), ct);
             var secret = BadgeSecret.Generate();
             var badge = new Badge
             {
@@ -337,13 +333,25 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             db.Badges.Add(badge);
             db.AuditEvents.Add(audit.Create(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, userId, ip,
                 expiresAt is null ? "never expires" : $"expires {expiresAt:yyyy-MM-dd}"));
-            var name = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email ?? user.UserName ?? userId : user.DisplayName;
-            issued.Add(new IssuedBadge(badge.Id, userId, name, user.Email, secret, now, expiresAt));
+            issued.Add(new IssuedBadge(badge.Id, userId, user.ShownName, user.Email, secret, now, expiresAt));
         }
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return issued;
+    }
+
+    private static readonly System.Linq.Expressions.Expression<Func<Badge, BadgeView>> ToView =
+        b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt);
+
+    /// <summary>How long <paramref name="address"/> must wait after too many failed badges (its own, or the portal's), or null.</summary>
+    private TimeSpan? FailureWait(string address) =>
+        _failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour);
+
+    private void CountFailure(string address)
+    {
+        _failuresPerAddress.Add(address);
+        _failuresOverall.Add("*");
     }
 
     private static IQueryable<ApplicationUser> UsersInRole(ApplicationDbContext db, string role)

@@ -11,5 +11,8 @@ public class ApplicationUser : IdentityUser
     /// <summary>The name shown to administrators and on badges; the email when empty.</summary>
     [System.ComponentModel.DataAnnotations.MaxLength(128)]
     public string? DisplayName { get; set; }
+
+    /// <summary>What to call the person: the display name, else the email, else the user name (not stored).</summary>
+    public string ShownName => string.IsNullOrWhiteSpace(DisplayName) ? Email ?? UserName ?? Id : DisplayName;
 }
 

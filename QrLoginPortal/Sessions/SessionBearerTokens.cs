@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace QrLoginPortal.Sessions;
@@ -18,11 +17,11 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
     public static readonly string Scheme = IdentityConstants.BearerScheme;
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
-    /// <summary>An access token for <paramref name="userId"/> within session <paramref name="sessionId"/>; valid <see cref="Lifetime"/>.</summary>
     /// <summary>Identity's claim for the security stamp: a password change or reset changes the stamp and ends the token.</summary>
     public const string SecurityStampClaim = "AspNet.Identity.SecurityStamp";
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, string userName, string? securityStamp, Guid sessionId, string method)
+    /// <summary>An access token for <paramref name="userId"/> within session <paramref name="sessionId"/>; valid <see cref="Lifetime"/>.</summary>
+    public string Issue(string userId, string userName, string? securityStamp, Guid sessionId, string method)
     {
         var identity = new ClaimsIdentity(Scheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, userId));
@@ -33,7 +32,7 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
         var now = clock.GetUtcNow();
         var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now + Lifetime };
         var ticket = new AuthenticationTicket(new ClaimsPrincipal(identity), properties, Scheme);
-        return (options.Get(Scheme).BearerTokenProtector.Protect(ticket), now + Lifetime);
+        return options.Get(Scheme).BearerTokenProtector.Protect(ticket);
     }
 
     public static void AddScheme(AuthenticationBuilder authentication) =>
@@ -48,8 +47,7 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
 /// </summary>
 public sealed class ActiveSessionRequirement : IAuthorizationRequirement;
 
-public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAccessor http,
-    IDbContextFactory<Data.ApplicationDbContext> dbFactory) : AuthorizationHandler<ActiveSessionRequirement>
+public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAccessor http) : AuthorizationHandler<ActiveSessionRequirement>
 {
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ActiveSessionRequirement requirement)
     {
@@ -60,17 +58,10 @@ public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAcce
             return;
         }
 
-        var ct = http.HttpContext?.RequestAborted ?? default;
-        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } userId
-            || !Guid.TryParse(user.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
-        {
-            return;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stamp = await db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp ?? "").SingleOrDefaultAsync(ct);
-        if (stamp is not null && stamp == user.FindFirstValue(SessionBearerTokens.SecurityStampClaim)
-            && await sessions.TouchAsync(sessionId, userId, ct))
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
+            && Guid.TryParse(user.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
+            && user.FindFirstValue(SessionBearerTokens.SecurityStampClaim) is { } stamp
+            && await sessions.TouchAsync(sessionId, userId, http.HttpContext?.RequestAborted ?? default, stamp))
         {
             context.Succeed(requirement);
         }

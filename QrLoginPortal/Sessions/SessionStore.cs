@@ -43,7 +43,8 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     }
 
     /// <summary>Whether the session is still open for <paramref name="userId"/>; notes the time it was last seen (at most once a minute).</summary>
-    public async Task<bool> TouchAsync(Guid sessionId, string userId, CancellationToken ct = default)
+    /// <param name="securityStamp">When given (a bearer token carries the one it was issued with), the user's stamp must still be it.</param>
+    public async Task<bool> TouchAsync(Guid sessionId, string userId, CancellationToken ct = default, string? securityStamp = null)
     {
         var now = clock.GetUtcNow();
         var staleBefore = now - LastSeenGranularity;
@@ -56,9 +57,11 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
                 s.LastSeenAt,
                 // A sign-in that raced a lock must not outlive it.
                 Locked = db.Users.Any(u => u.Id == userId && u.LockoutEnd != null && u.LockoutEnd > now),
+                Stamp = db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp ?? "").FirstOrDefault(),
             })
             .SingleOrDefaultAsync(ct);
-        if (session is null || session.EndedAt is not null || session.Locked)
+        if (session is null || session.EndedAt is not null || session.Locked
+            || (securityStamp is not null && session.Stamp != securityStamp))
         {
             return false;
         }

@@ -24,6 +24,7 @@ public static class QrSignInEndpoints
     public static IHostApplicationBuilder AddQrSignIn(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<BadgeStepCookie>();
+        builder.Services.AddScoped<BadgeSignInChecks>();
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -92,7 +93,7 @@ public static class QrSignInEndpoints
         }
 
         var user = await signInManager.UserManager.FindByIdAsync(redeemed.UserId);
-        if (user is null || !await signInManager.CanSignInAsync(user) || await signInManager.UserManager.IsLockedOutAsync(user))
+        if (user is null || !await signInManager.CanSignInNowAsync(user))
         {
             return TypedResults.Redirect(FailedRedirect);
         }

@@ -21,6 +21,7 @@ namespace QrLoginPortal.Data.Migrations
                     AllowedRoles = table.Column<string>(type: "TEXT", nullable: false),
                     SecondStepRoles = table.Column<string>(type: "TEXT", nullable: false),
                     LifetimeDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    InsecureIdBadges = table.Column<bool>(type: "INTEGER", nullable: false),
                     UsersMayPrintOwn = table.Column<bool>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)

@@ -11,7 +11,7 @@ using QrLoginPortal.Data;
 namespace QrLoginPortal.Data.Migrations
 {
     [DbContext(typeof(ApplicationDbContext))]
-    [Migration("20261125114242_Badges")]
+    [Migration("20261125132156_Badges")]
     partial class Badges
     {
         /// <inheritdoc />
@@ -508,6 +508,9 @@ namespace QrLoginPortal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("InsecureIdBadges")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("LifetimeDays")
