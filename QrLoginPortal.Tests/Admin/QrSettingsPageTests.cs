@@ -127,20 +127,40 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
     }
 
     [Fact]
-    public async Task AdminLockedOutWhileThePageIsOpen_CannotSave()
+    public async Task AdminLockedByAnotherAdminWhileThePageIsOpen_CannotSave()
     {
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
         await using (var db = Engine.Database.CreateDbContext())
         {
             var admin = await db.Users.SingleAsync(u => u.Id == "admin-id");
-            admin.LockoutEnd = Engine.Clock.GetUtcNow().AddHours(1);
+            admin.LockoutEnd = QrLoginPortal.Data.ApplicationUser.AdminLockEnd;
             await db.SaveChangesAsync();
         }
 
         await cut.Find("button[data-testid=save]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Markup));
+    }
+
+    [Fact]
+    public async Task AdminLockedOutByOthersWrongPasswordsWhileThePageIsOpen_CanStillSave()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        await using (var db = Engine.Database.CreateDbContext())
+        {
+            // What Identity sets after too many wrong passwords: it blocks new sign-ins, not this open console.
+            var admin = await db.Users.SingleAsync(u => u.Id == "admin-id");
+            admin.LockoutEnd = Engine.Clock.GetUtcNow().AddMinutes(5);
+            await db.SaveChangesAsync();
+        }
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "14" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        Assert.Equal(14, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).LsiLength);
     }
 
     [Fact]

@@ -43,4 +43,23 @@ public sealed class RateLimitTests : IDisposable
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
     }
+
+    [Fact]
+    public async Task TheAuthnApi_HasABudgetOfItsOwn_AndCannotUseUpTicketRedemptions()
+    {
+        using var browser = _portal.CreateBrowser();
+        await browser.GetPageAsync("/login");
+
+        var authn = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            authn.Add((await browser.Http.PostAsync(QrLoginPortal.Api.AuthnEndpoints.Path, null)).StatusCode);
+        }
+
+        var redeem = await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath,
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = "guess" }));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], authn);
+        Assert.Equal(HttpStatusCode.Redirect, redeem.StatusCode);
+    }
 }

@@ -60,6 +60,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
             services.AddDataProtection().UseEphemeralDataProtectionProvider();
+            services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>();
         });
     }
 
@@ -108,11 +109,18 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects, like one browser.</summary>
-    public BrowserClient CreateBrowser(string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36")
+    /// <param name="address">The client address the portal sees (see <see cref="TestClientAddress"/>); none when null.</param>
+    public BrowserClient CreateBrowser(string userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36",
+        string? address = null)
     {
         var cookies = new CookieContainer();
         var client = CreateDefaultClient(new CookieContainerHandler(cookies));
         client.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        if (address is not null)
+        {
+            client.DefaultRequestHeaders.Add(TestClientAddress.Header, address);
+        }
+
         return new BrowserClient(client, cookies);
     }
 

@@ -19,7 +19,7 @@ public sealed class AdminAccessDeniedException() : UnauthorizedAccessException("
 /// unlocked administrator. A circuit's principal is a snapshot: a role removed or an account
 /// locked since it was taken must stop the very next action, not the next sign-in.
 /// </summary>
-public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory, QrLoginPortal.Audit.AuditLog audit, TimeProvider clock)
+public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory, QrLoginPortal.Audit.AuditLog audit)
 {
     public Task<bool> IsAdminNowAsync(ClaimsPrincipal user, CancellationToken ct = default) =>
         IsAdminNowAsync(user.FindFirstValue(ClaimTypes.NameIdentifier), ct);
@@ -31,12 +31,12 @@ public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory
             return false;
         }
 
-        var now = clock.GetUtcNow();
         var adminRole = Roles.Admin.ToUpperInvariant();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Users
             .Where(u => u.Id == userId)
-            .Where(ApplicationUser.UnlockedAt(now))
+            // Only an administrator's lock stops an open console: wrong passwords typed by others must not.
+            .Where(ApplicationUser.NotLockedByAdmin())
             .Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id
                                                && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)))
             .AnyAsync(ct);

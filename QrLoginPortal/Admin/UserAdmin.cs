@@ -118,7 +118,7 @@ public sealed class UserAdmin(
 
             if (await FirstFailureAsync(
                     () => users.SetLockoutEnabledAsync(user, true),
-                    () => users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue),
+                    () => users.SetLockoutEndDateAsync(user, ApplicationUser.AdminLockEnd),
                     () => users.UpdateSecurityStampAsync(user)) is { } failure)
             {
                 return UserActionResult.Refused($"{user.Email} could not be locked: {failure}");

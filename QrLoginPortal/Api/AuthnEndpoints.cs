@@ -41,7 +41,7 @@ public static class AuthnEndpoints
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost(Path, AuthenticateAsync)
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.RateLimitPolicy)
+            .RequireRateLimiting(QrSignInEndpoints.AuthnRateLimitPolicy)
             .Accepts<AuthnRequest>("application/json")
             .Produces<AuthnStarted>()
             .Produces<AuthnNextStep>()
@@ -54,7 +54,7 @@ public static class AuthnEndpoints
                          "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
 
     private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgeService badges,
-        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
         if (error is not null)
@@ -91,11 +91,11 @@ public static class AuthnEndpoints
 
         return body.Type == QrCodeType || (string.IsNullOrEmpty(body.Type) && body.Value is not null)
             ? await BadgeAsync(context, flow, body, flows, badges, badgeChecks, signInManager.UserManager, signInTokens)
-            : await PasswordAsync(context, flow, body, flows, badgeChecks, signInManager, signInTokens);
+            : await PasswordAsync(context, flow, body, flows, badgeChecks, signInManager, signInTokens, passwords);
     }
 
     private static async Task<IResult> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens)
+        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
     {
         if (flow.Step != AuthnStep.Initial)
         {
@@ -112,11 +112,19 @@ public static class AuthnEndpoints
             return ApiError.BadRequest("password", "password is required.");
         }
 
+        // The source waits before the account's lockout is in reach (see PasswordThrottle).
+        var ip = context.Connection.RemoteIpAddress?.ToString();
+        if (passwords.RetryAfter(body.Username, ip) is { } wait)
+        {
+            return ApiError.TooMany(wait);
+        }
+
         var users = signInManager.UserManager;
         // User names are the email addresses here; looked up by name only (emails need not be unique).
         var user = body.Username.Length <= 256 ? await users.FindByNameAsync(body.Username) : null;
         if (user is null || !(await signInManager.CheckPasswordSignInAsync(user, body.Password, lockoutOnFailure: true)).Succeeded)
         {
+            passwords.RecordFailure(body.Username, ip);
             return Refused("Wrong username or password, or the account cannot sign in now.");
         }
 

@@ -23,8 +23,7 @@ public static class ScimEndpoints
             .WithName("GetScimUser")
             .WithSummary("A user as a SCIM 2.0 core User (needs readUsers).");
 
-    private static async Task<IResult> GetAsync(HttpContext context, string id, IDbContextFactory<ApplicationDbContext> dbFactory,
-        TimeProvider clock)
+    private static async Task<IResult> GetAsync(HttpContext context, string id, IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, context.RequestAborted);
@@ -34,7 +33,8 @@ public static class ScimEndpoints
         }
 
         var name = user.ShownName;
-        var active = user.LockoutEnd is null || user.LockoutEnd <= clock.GetUtcNow();
+        // SCIM's "active" is the administrative status: a passing failed-password lockout does not change it.
+        var active = !user.IsLockedByAdmin;
         return Results.Json(new ScimUser([UserSchema], user.Id, user.UserName ?? user.Id, new ScimName(name), name,
                 user.Email is null ? [] : [new ScimEmail(user.Email, true, "work")], active,
                 new ScimMeta("User", $"{PublicOrigin.Of(context)}/v2.0/Users/{user.Id}")),

@@ -213,8 +213,9 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         if (policy.Enabled && secret is not null && (step == BadgeStep.SecondStep || policy.AllowAsFirstStep))
         {
             var hash = Secrets.Hash(secret);
+            var unlocked = ApplicationUser.UnlockedAt(now);
             var badge = await db.Badges.AsNoTracking().Where(b => b.SecretHash == hash).Where(Badge.UsableAt(now))
-                .Where(b => db.Users.Any(u => u.Id == b.UserId && (u.LockoutEnd == null || u.LockoutEnd <= now)))
+                .Where(b => db.Users.Where(u => u.Id == b.UserId).Any(unlocked))
                 .Select(b => new { b.Id, b.UserId }).SingleOrDefaultAsync(ct);
             var role = badge is null ? null : await RoleOfAsync(db, badge.UserId, ct);
             // A role that must give its password first gets nothing from a badge alone.

@@ -48,6 +48,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         var now = clock.GetUtcNow();
         var staleBefore = now - LastSeenGranularity;
+        var notLockedByAdmin = ApplicationUser.NotLockedByAdmin();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var session = await db.UserSessions.AsNoTracking()
             .Where(s => s.Id == sessionId && s.UserId == userId)
@@ -55,8 +56,9 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
             {
                 s.EndedAt,
                 s.LastSeenAt,
-                // A sign-in that raced a lock must not outlive it.
-                Locked = db.Users.Any(u => u.Id == userId && u.LockoutEnd != null && u.LockoutEnd > now),
+                // A sign-in that raced an admin's lock must not outlive it. A failed-password lockout
+                // ends no session: strangers could otherwise sign anyone out with a few wrong passwords.
+                Locked = !db.Users.Where(u => u.Id == userId).Any(notLockedByAdmin),
                 Stamp = db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp ?? "").FirstOrDefault(),
             })
             .SingleOrDefaultAsync(ct);

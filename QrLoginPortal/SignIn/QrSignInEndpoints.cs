@@ -16,7 +16,9 @@ public static class QrSignInEndpoints
     public const string ApprovalRateLimitPolicy = "qr-approval";
     /// <summary>Single sign-on tokens of the API posted by browsers, per client address (a budget of its own).</summary>
     public const string SingleSignOnRateLimitPolicy = "api-sso";
-    public const string SectionName = "SignIn";
+    /// <summary>The anonymous authn API (passwords and badges), per client address: a budget of its own, so it cannot use up ticket redemptions.</summary>
+    public const string AuthnRateLimitPolicy = "api-authn";
+    public const string SectionName = SignInLimitsOptions.Section;
 
     /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
     public const string FailedRedirect = "/login?qr=failed";
@@ -25,6 +27,17 @@ public static class QrSignInEndpoints
     {
         builder.Services.AddSingleton<BadgeStepCookie>();
         builder.Services.AddScoped<BadgeSignInChecks>();
+        builder.Services.AddOptions<SignInLimitsOptions>()
+            .BindConfiguration(SignInLimitsOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PasswordThrottle>();
+        // Identity's failed-password lockout comes after the per-address throttle (see SignInLimitsOptions).
+        builder.Services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<SignInLimitsOptions>>((identity, limits) =>
+        {
+            identity.Lockout.MaxFailedAccessAttempts = limits.Value.LockoutAfterFailedPasswords;
+            identity.Lockout.DefaultLockoutTimeSpan = limits.Value.LockoutDuration;
+        });
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -41,9 +54,10 @@ public static class QrSignInEndpoints
                 await response.WriteAsync($"Too many sign-in attempts from this address. Try again in {seconds} seconds.", ct);
             };
 
-            // Ticket guessing and approval-page lsi guessing, per client address.
+            // Each endpoint family (ticket redemption, approval page, SSO, authn API) has its own budget
+            // per client address, so traffic to one cannot use up another's.
             var permitsPerMinute = builder.Configuration.GetValue($"{SectionName}:RequestsPerMinutePerIp", 30);
-            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy })
+            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy, AuthnRateLimitPolicy })
             {
                 options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",

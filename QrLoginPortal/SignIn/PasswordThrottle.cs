@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.SignIn;
+
+/// <summary>
+/// Wrong passwords, on the sign-in page and through the authn API, throttle their source before
+/// Identity's account lockout can be reached: an address gets <see cref="SignInLimitsOptions.FailedPasswordsPerAccountAndIp"/>
+/// tries per account and <see cref="SignInLimitsOptions.FailedPasswordsPerIp"/> in all, then waits.
+/// </summary>
+public sealed class PasswordThrottle(TimeProvider clock, IOptions<SignInLimitsOptions> options)
+{
+    private const int MaxUserNameLength = 256;
+
+    private readonly FailureThrottle _throttle = new(clock, new FailureLimits(
+        options.Value.FailedPasswordsPerIp, options.Value.FailedPasswordsPerAccountAndIp, PerSubject: 0, options.Value.FailedPasswordWindow));
+
+    /// <summary>How long <paramref name="ip"/> must wait before another password for <paramref name="userName"/>, or null.</summary>
+    public TimeSpan? RetryAfter(string? userName, string? ip) => _throttle.RetryAfter(Subject(userName), ip);
+
+    /// <summary>Counts a refused password (wrong, unknown account, locked or not allowed: alike).</summary>
+    public void RecordFailure(string? userName, string? ip) => _throttle.RecordFailure(Subject(userName), ip);
+
+    /// <summary>Whether a password sign-in result is a failure to count (a second factor still to come is not).</summary>
+    public static bool IsFailure(Microsoft.AspNetCore.Identity.SignInResult result) => !result.Succeeded && !result.RequiresTwoFactor;
+
+    private static string Subject(string? userName)
+    {
+        var name = (userName ?? "").Trim().ToUpperInvariant();
+        return name.Length <= MaxUserNameLength ? name : name[..MaxUserNameLength];
+    }
+}
