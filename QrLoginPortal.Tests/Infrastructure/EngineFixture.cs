@@ -27,7 +27,7 @@ public sealed class EngineFixture : IDisposable
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
     public FailedAttemptLimiter Limiter { get; }
-    public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerHour = 50, CreatedPerMinutePerIp = 100 };
+    public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerIp = 100, FailedAttemptsPerApiClient = 100, FailedAttemptsPerHour = 50, CreatedPerMinutePerIp = 100 };
 
     public static readonly QrRequester Browser = new("203.0.113.10", "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36",
         new byte[32]);

@@ -95,4 +95,61 @@ public sealed class FailedAttemptLimiterTests : IDisposable
         _engine.Clock.Advance(TimeSpan.FromMinutes(1));
         await Service.CreateAsync(EngineFixture.Browser);
     }
+
+    [Fact]
+    public async Task LostRacesOnValidCodes_DoNotCountTowardTheLosersBudget()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            var raced = await Service.CreateAsync(EngineFixture.Browser);
+            Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(raced.Lsi, "winner", false, null, null));
+            Assert.Equal(AttemptResult.NotAvailable, await Service.ApproveAsync(raced.Lsi, "loser", false, null, null));
+        }
+
+        var fresh = await Service.CreateAsync(EngineFixture.Browser);
+        Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(fresh.Lsi, "loser", false, null, null));
+    }
+
+    [Fact]
+    public async Task AUsersFailures_CountPerAddress_SoAnotherAddressOfTheirsIsNotHeldUp()
+    {
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Null(await Service.OpenAsync($"WRONG{i}CODE", "guesser", "198.51.100.1"));
+        }
+
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.OpenAsync(real.Lsi, "guesser", "198.51.100.1"));
+        Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(real.Lsi, "guesser", false, "198.51.100.2", null));
+    }
+
+    [Fact]
+    public async Task OneAddress_GuessingUnderManyAccounts_IsThrottledAsASource()
+    {
+        _engine.EngineOptions.FailedAttemptsPerIp = 5;
+        for (var i = 0; i < 5; i++)
+        {
+            await Service.OpenAsync($"WRONG{i}CODE", $"account-{i}", "203.0.113.66");
+        }
+
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Service.OpenAsync(real.Lsi, "account-new", "203.0.113.66"));
+        Assert.NotNull(await Service.OpenAsync(real.Lsi, "account-new", "198.51.100.3"));
+    }
+
+    [Fact]
+    public async Task AnApiClientsFailures_CountAgainstTheClient_NotTheUserItNames()
+    {
+        _engine.EngineOptions.FailedAttemptsPerApiClient = 5;
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(AttemptResult.NotAvailable,
+                await Service.ApproveAsync($"WRONG{i}CODE", "victim", false, "192.0.2.5", null, apiClientId: "backend"));
+        }
+
+        var real = await Service.CreateAsync(EngineFixture.Browser);
+        await Assert.ThrowsAsync<QrAttemptsThrottledException>(() =>
+            Service.ApproveAsync(real.Lsi, "victim", false, "192.0.2.5", null, apiClientId: "backend"));
+        Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(real.Lsi, "victim", false, "192.0.2.5", null));
+    }
 }

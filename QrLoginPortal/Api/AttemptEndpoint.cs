@@ -96,7 +96,8 @@ public static class AttemptEndpoint
         try
         {
             result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.Connection.RemoteIpAddress?.ToString(),
-                context.Request.Headers.UserAgent.ToString(), context.RequestAborted, transactionId: id);
+                context.Request.Headers.UserAgent.ToString(), context.RequestAborted, transactionId: id,
+                apiClientId: isApiClient ? user.ClientId() ?? "" : null);
         }
         catch (QrAttemptsThrottledException ex)
         {

@@ -10,29 +10,43 @@ public sealed class QrAttemptsThrottledException(TimeSpan retryAfter)
 }
 
 /// <summary>
-/// Counts failed lsi look-ups (unknown, expired or used codes) per user and across the portal, and
-/// new codes per requesting address. A guesser with one account hits the per-user limit; many
-/// accounts together hit the global budget. Lives in the engine so every caller (phone page, API)
+/// Who tried a code: a signed-in user from an address, or an API client (an authenticator backend)
+/// naming the user it vouches for. Failures count against the source, never against a user named by someone else.
+/// </summary>
+public sealed record AttemptSource(string UserId, string? Ip, string? ApiClientId = null);
+
+/// <summary>
+/// Counts failed lsi look-ups (codes that match no transaction) per source (a user at an address, the
+/// address, or an API client) and across the portal, and new codes per requesting address. A guesser
+/// with one account hits the per-user limit, one address with many accounts the per-address limit,
+/// many addresses together the global budget. Lives in the engine so every caller (phone page, API)
 /// shares the same counters.
 /// </summary>
 public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOptions> options)
 {
     private const string GlobalKey = "*";
+    private static readonly TimeSpan SourceWindow = TimeSpan.FromMinutes(15);
 
-    private readonly WindowCounter _perUser = new(clock, TimeSpan.FromMinutes(15));
+    private readonly WindowCounter _perSource = new(clock, SourceWindow);
     private readonly WindowCounter _global = new(clock, TimeSpan.FromHours(1));
     private readonly WindowCounter _createdPerIp = new(clock, TimeSpan.FromMinutes(1));
 
     /// <summary>
-    /// Refuses a user who used up their own failed attempts, or who has failed at all while the
-    /// portal-wide budget is spent. Users without a failure of their own are never held up by the
+    /// Refuses a source that used up its own failed attempts, or that has failed at all while the
+    /// portal-wide budget is spent. Sources without a failure of their own are never held up by the
     /// budget, so a spray of guesses cannot lock honest people out of signing in.
     /// </summary>
-    /// <exception cref="QrAttemptsThrottledException">This user may not try another code yet.</exception>
-    public void ThrowIfThrottled(string userId)
+    /// <exception cref="QrAttemptsThrottledException">This source may not try another code yet.</exception>
+    public void ThrowIfThrottled(AttemptSource source)
     {
-        var wait = _perUser.RetryAfter(userId, options.Value.FailedAttemptsPerUser);
-        if (wait is null && _perUser.RetryAfter(userId, 1) is { } ownFailures)
+        TimeSpan? wait = null;
+        foreach (var (key, limit) in Budgets(source))
+        {
+            wait = Longest(wait, _perSource.RetryAfter(key, limit));
+        }
+
+        var own = Budgets(source)[0].Key;
+        if (wait is null && _perSource.RetryAfter(own, 1) is { } ownFailures)
         {
             wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour) is { } global
                 ? TimeSpan.FromTicks(Math.Min(global.Ticks, ownFailures.Ticks))
@@ -45,10 +59,13 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
         }
     }
 
-    public void RecordFailure(string userId)
+    public void RecordFailure(AttemptSource source)
     {
         _global.Add(GlobalKey);
-        _perUser.Add(userId);
+        foreach (var (key, _) in Budgets(source))
+        {
+            _perSource.Add(key);
+        }
     }
 
     /// <summary>Counts a new code for <paramref name="ip"/>.</summary>
@@ -63,4 +80,16 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
 
         _createdPerIp.Add(key);
     }
+
+    /// <summary>The budgets a source's failures count against, its own first: an API client's, or the user's at that address and the address's.</summary>
+    private (string Key, int Limit)[] Budgets(AttemptSource source)
+    {
+        var o = options.Value;
+        var ip = source.Ip ?? "unknown";
+        return source.ApiClientId is { } client
+            ? [($"client|{client}", o.FailedAttemptsPerApiClient)]
+            : [($"user|{source.UserId}|{ip}", o.FailedAttemptsPerUser), ($"ip|{ip}", o.FailedAttemptsPerIp)];
+    }
+
+    private static TimeSpan? Longest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -19,9 +19,17 @@ public sealed class QrLoginOptions
     [Range(1, 1_000_000)]
     public int FailedAttemptsPerHour { get; set; } = 1000;
 
-    /// <summary>Failed lsi attempts one signed-in user may make per 15 minutes.</summary>
+    /// <summary>Failed lsi attempts one signed-in user may make from one address per 15 minutes.</summary>
     [Range(1, 10_000)]
     public int FailedAttemptsPerUser { get; set; } = 10;
+
+    /// <summary>Failed lsi attempts from one address, whatever the users, per 15 minutes.</summary>
+    [Range(1, 100_000)]
+    public int FailedAttemptsPerIp { get; set; } = 30;
+
+    /// <summary>Failed lsi attempts one API client (an authenticator backend) may make per 15 minutes; they never count against the users it names.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedAttemptsPerApiClient { get; set; } = 100;
 
     /// <summary>New QR codes one client address may ask for per minute.</summary>
     [Range(1, 1_000_000)]

@@ -98,10 +98,11 @@ public sealed class QrLoginService(
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     public async Task<ApprovalRequest?> OpenAsync(string? lsi, string userId, string? ip, CancellationToken ct = default)
     {
-        limiter.ThrowIfThrottled(userId);
+        var source = new AttemptSource(userId, ip);
+        limiter.ThrowIfThrottled(source);
         if (!IsPlausibleSecret(lsi))
         {
-            limiter.RecordFailure(userId);
+            limiter.RecordFailure(source);
             return null;
         }
 
@@ -115,7 +116,12 @@ public sealed class QrLoginService(
             .SingleOrDefaultAsync(ct);
         if (request is null)
         {
-            limiter.RecordFailure(userId);
+            // A code that exists (expired, used, just taken by someone else) was not guessed: only unknown codes count.
+            if (!await db.QrTransactions.AnyAsync(t => t.LsiHash == lsiHash, ct))
+            {
+                limiter.RecordFailure(source);
+            }
+
             return null;
         }
 
@@ -138,13 +144,14 @@ public sealed class QrLoginService(
     /// <summary>The signed-in <paramref name="userId"/> approves: PENDING → SUCCESS, if nobody else got there first and it has not expired.</summary>
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
+    /// <param name="apiClientId">An API client approving for <paramref name="userId"/>: failures count against the client, not the user.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        CancellationToken ct = default, Guid? transactionId = null) =>
-        AttemptAsync(lsi, userId, approve: true, keepSignedIn, ip, userAgent, ct, expectedId: transactionId);
+        CancellationToken ct = default, Guid? transactionId = null, string? apiClientId = null) =>
+        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, ct, expectedId: transactionId);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, userId, approve: false, keepSignedIn: false, ip, userAgent, ct);
+        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, ct);
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -359,13 +366,14 @@ public sealed class QrLoginService(
             .ExecuteDeleteAsync(ct);
     }
 
-    private async Task<AttemptResult> AttemptAsync(string? lsi, string userId, bool approve, bool keepSignedIn, string? ip,
+    private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
         string? userAgent, CancellationToken ct, Guid? expectedId = null)
     {
+        var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
         try
         {
-            limiter.ThrowIfThrottled(userId);
+            limiter.ThrowIfThrottled(source);
         }
         catch (QrAttemptsThrottledException)
         {
@@ -375,7 +383,7 @@ public sealed class QrLoginService(
 
         if (!IsPlausibleSecret(lsi))
         {
-            limiter.RecordFailure(userId);
+            limiter.RecordFailure(source);
             await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: "malformed code", ct: ct);
             return AttemptResult.NotAvailable;
         }
@@ -411,7 +419,13 @@ public sealed class QrLoginService(
 
         if (changed != 1)
         {
-            limiter.RecordFailure(userId);
+            // Only a code that matches no transaction is a guess; losing a race for a real code
+            // (or presenting one that expired or was used) spends nobody's budget.
+            if (id is null)
+            {
+                limiter.RecordFailure(source);
+            }
+
             await audit.WriteAsync(type, AuditOutcomes.Refused, userId, id?.ToString(), ip, "unknown, expired or used code", ct);
             return AttemptResult.NotAvailable;
         }
