@@ -161,6 +161,30 @@ public sealed class BadgeServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task AFloodOfWrongBadges_FromManyAddresses_LeavesValidBadgesWorking_ButWrongOnesWait()
+    {
+        var limits = new BadgeOptions { FailuresPerAddress = 5, FailuresPerHour = 50 };
+        var badges = new BadgeService(_engine.Database, _engine.Audit, _engine.Clock, Microsoft.Extensions.Options.Options.Create(limits));
+        await EnableAsync();
+        var pupil = await AddUserAsync("pupil@school.test");
+        var badge = (await badges.IssueAsync(pupil, "admin-id", Ip))!;
+        for (var address = 0; address <= limits.FailuresPerHour / limits.FailuresPerAddress; address++)
+        {
+            for (var i = 0; i < limits.FailuresPerAddress; i++)
+            {
+                await badges.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, $"203.0.113.{address}");
+            }
+        }
+
+        var valid = await badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
+        var wrong = await badges.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, "198.51.100.9");
+
+        Assert.Equal(pupil, valid.UserId);
+        Assert.False(wrong.Succeeded);
+        Assert.NotNull(wrong.RetryAfter);
+    }
+
+    [Fact]
     public async Task AnInvalidPolicy_IsRefused_FieldByField_AndNothingChanges()
     {
         var errors = await _badges.UpdatePolicyAsync(new BadgePolicy { LifetimeDays = -1, AllowedRoles = ["Pupil"] }, "admin-id", "admin", Ip);

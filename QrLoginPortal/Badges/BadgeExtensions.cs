@@ -5,6 +5,10 @@ public static class BadgeExtensions
     /// <summary>Sign-in badges: the engine and its policy.</summary>
     public static IHostApplicationBuilder AddBadges(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<BadgeOptions>()
+            .BindConfiguration(BadgeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<BadgeService>();
         builder.Services.AddSingleton<BadgePrintJobs>();
         return builder;

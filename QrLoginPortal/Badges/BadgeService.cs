@@ -39,11 +39,14 @@ public sealed record BadgeCheck(string? UserId, TimeSpan? RetryAfter = null)
 /// Badges: issue (voiding the holder's previous one), void, void a whole role, and check a presented
 /// badge against the policy. Knows nothing of pages or HTTP; every change is audited.
 /// </summary>
-public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<BadgeOptions>? options = null)
 {
-    /// <summary>Failed badge presentations per client address per window, and across the portal per hour.</summary>
+    /// <summary>Defaults of the failed badge presentations per client address per 15 minutes, and across the portal per hour (see <see cref="BadgeOptions"/>).</summary>
     public const int FailuresPerAddress = 10;
     public const int FailuresPerHour = 1000;
+
+    private readonly BadgeOptions _limits = options?.Value ?? new BadgeOptions();
 
     private readonly WindowCounter _failuresPerAddress = new(clock, TimeSpan.FromMinutes(15));
     private readonly WindowCounter _failuresOverall = new(clock, TimeSpan.FromHours(1));
@@ -194,11 +197,13 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     /// Checks a scanned or typed badge. First step: it signs in whoever holds it, if the policy lets
     /// badges be a first step. Second step: it must be <paramref name="expectedUserId"/>'s. Wrong,
     /// voided, expired, foreign or disallowed badges all get the same refusal, and count against the address.
+    /// The portal-wide budget is looked at only after the badge was: a flood of wrong badges makes wrong
+    /// ones wait, never a valid one.
     /// </summary>
     public async Task<BadgeCheck> CheckAsync(string? value, BadgeStep step, string? expectedUserId, string? ip, CancellationToken ct = default)
     {
         var address = ip ?? "unknown";
-        if (FailureWait(address) is { } wait)
+        if (AddressWait(address) is { } wait)
         {
             await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip, details: "too many failed badges", ct: ct);
             return new BadgeCheck(null, wait);
@@ -229,10 +234,10 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
 
         if (userId is null)
         {
-            CountFailure(address);
+            var overall = CountFailure(address);
             await audit.WriteAsync(AuditTypes.BadgeSignIn, AuditOutcomes.Refused, expectedUserId, ip: ip,
                 details: $"{Describe(step)}: unknown, voided, expired or not allowed badge", ct: ct);
-            return new BadgeCheck(null);
+            return new BadgeCheck(null, overall);
         }
 
         await db.Badges.Where(b => b.Id == badgeId).ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), ct);
@@ -248,7 +253,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<BadgeCheck> FindIdBadgeHolderAsync(string? value, string? ip, CancellationToken ct = default)
     {
         var address = ip ?? "unknown";
-        if (FailureWait(address) is { } wait)
+        if (AddressWait(address) is { } wait)
         {
             return new BadgeCheck(null, wait);
         }
@@ -269,14 +274,10 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             }
         }
 
-        if (userId is null)
-        {
-            CountFailure(address);
-        }
-
+        var overall = userId is null ? CountFailure(address) : null;
         await audit.WriteAsync(AuditTypes.BadgeSignIn, userId is null ? AuditOutcomes.Refused : AuditOutcomes.Success, userId, ip: ip,
             details: userId is null ? "ID badge: unknown, not allowed or ID badges off" : "ID badge scanned; password asked", ct: ct);
-        return new BadgeCheck(userId);
+        return new BadgeCheck(userId, overall);
     }
 
     /// <summary>ID badges (the QR names the person) for these users, to print; empty unless the policy has ID badges on.</summary>
@@ -345,14 +346,15 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     private static readonly System.Linq.Expressions.Expression<Func<Badge, BadgeView>> ToView =
         b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt);
 
-    /// <summary>How long <paramref name="address"/> must wait after too many failed badges (its own, or the portal's), or null.</summary>
-    private TimeSpan? FailureWait(string address) =>
-        _failuresPerAddress.RetryAfter(address, FailuresPerAddress) ?? _failuresOverall.RetryAfter("*", FailuresPerHour);
+    /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null.</summary>
+    private TimeSpan? AddressWait(string address) => _failuresPerAddress.RetryAfter(address, _limits.FailuresPerAddress);
 
-    private void CountFailure(string address)
+    /// <summary>Counts a wrong badge; how long wrong badges must wait because the portal-wide budget is spent, or null.</summary>
+    private TimeSpan? CountFailure(string address)
     {
         _failuresPerAddress.Add(address);
         _failuresOverall.Add("*");
+        return _failuresOverall.RetryAfter("*", _limits.FailuresPerHour);
     }
 
     private static IQueryable<ApplicationUser> UsersInRole(ApplicationDbContext db, string role)
