@@ -31,4 +31,55 @@ public sealed class BudgetTests : IDisposable
 
         Assert.Equal(HttpStatusCode.NoContent, approve.StatusCode);
     }
+
+    [Fact]
+    public async Task WrongClientSecrets_FromOneAddress_Are429WithRetryAfter_AfterTheLimit()
+    {
+        using var attacker = Anonymous("203.0.113.80");
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 40; i++)
+        {
+            responses.Add(await attacker.PostAsync(TokenPath, WrongSecret()));
+        }
+
+        var firstRefusal = responses.FindIndex(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.InRange(firstRefusal, 1, 30);
+        Assert.All(responses.Take(firstRefusal), r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.All(responses.Skip(firstRefusal), r => Assert.Equal(HttpStatusCode.TooManyRequests, r.StatusCode));
+        Assert.True(responses[firstRefusal].Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        // The client itself, from its own address, still gets its token.
+        using var api = await _portal.CreateApiClientAsync();
+    }
+
+    [Fact]
+    public async Task WrongClientSecrets_FromManyAddresses_AreThrottledPerClient_ButNotTheClientItself()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var address = 1; address <= 40; address++)
+        {
+            using var attacker = Anonymous($"203.0.113.{address}");
+            statuses.Add((await attacker.PostAsync(TokenPath, WrongSecret())).StatusCode);
+            statuses.Add((await attacker.PostAsync(TokenPath, WrongSecret())).StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        using var api = await _portal.CreateApiClientAsync();
+    }
+
+    private const string TokenPath = "/v1.0/endpoint/default/token";
+
+    private static FormUrlEncodedContent WrongSecret() => new(new Dictionary<string, string>
+    {
+        ["grant_type"] = "client_credentials",
+        ["client_id"] = PortalFactory.ApiClientId,
+        ["client_secret"] = "wrong-secret-wrong-secret",
+    });
+
+    private HttpClient Anonymous(string address)
+    {
+        var client = _portal.CreateDefaultClient();
+        client.DefaultRequestHeaders.Add(TestClientAddress.Header, address);
+        return client;
+    }
 }

@@ -34,6 +34,7 @@ public static class ApiExtensions
         builder.Services.AddSingleton<UserSignInTokens>();
         builder.Services.AddSingleton<AuthnFlows>();
         builder.Services.AddSingleton<SecretGuessLimiter>();
+        builder.Services.AddSingleton<ClientSecretThrottle>();
         builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
             description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
 
@@ -47,6 +48,7 @@ public static class ApiExtensions
                 options.SetConfigurationEndpointUris(".well-known/openid-configuration");
                 options.SetJsonWebKeySetEndpointUris(".well-known/jwks");
                 options.AllowClientCredentialsFlow();
+                ClientSecretThrottle.Register(options);
                 options.SetAccessTokenLifetime(TimeSpan.FromHours(1));
                 // Keys kept in the machine's certificate store, so tokens survive a restart.
                 options.AddDevelopmentEncryptionCertificate().AddDevelopmentSigningCertificate();

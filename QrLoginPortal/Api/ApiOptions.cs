@@ -15,6 +15,14 @@ public sealed class ApiOptions : IValidatableObject
     /// <summary>Where calling applications send a user after a module-chain Success (settings.redirectUrl): absolute, or a path of this portal.</summary>
     public string? RedirectUrl { get; set; }
 
+    /// <summary>Wrong client secrets one address may send to the token endpoint per 15 minutes, whatever the clients.</summary>
+    [Range(1, 100_000)]
+    public int FailedClientSecretsPerIp { get; set; } = 10;
+
+    /// <summary>Wrong secrets for one client per 15 minutes from all addresses; past it, addresses that failed at it wait (the client itself does not).</summary>
+    [Range(1, 1_000_000)]
+    public int FailedClientSecretsPerClient { get; set; } = 20;
+
     public string SuccessRedirectUrl(string origin) =>
         string.IsNullOrWhiteSpace(RedirectUrl) ? origin + "/" : RedirectUrl.StartsWith('/') ? origin + RedirectUrl : RedirectUrl;
 
