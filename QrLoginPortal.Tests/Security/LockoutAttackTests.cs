@@ -116,6 +116,27 @@ public sealed class LockoutAttackTests : IDisposable
     }
 
     [Fact]
+    public async Task WrongPasswords_InTheIdBadgeFormFromOneAddress_Are429_BeforeTheAccountLocks()
+    {
+        var victimId = await _portal.CreateUserAsync(VictimEmail);
+        Assert.Empty(await _portal.Badges.UpdatePolicyAsync(
+            new QrLoginPortal.Badges.BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        using var attacker = _portal.CreateBrowser(address: "203.0.113.53");
+        var page = await attacker.GetPageAsync("/login/badge");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            statuses.Add((await attacker.PostFormAsync("/login/badge", page, "badge-password",
+                new Dictionary<string, string> { ["PasswordInput.UserName"] = VictimEmail, ["PasswordInput.Password"] = $"wrong-{i}" })).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.Equal(statuses.Count(s => s == HttpStatusCode.OK), statuses.IndexOf(HttpStatusCode.TooManyRequests));
+        Assert.False(await IsLockedOutAsync(victimId));
+    }
+
+    [Fact]
     public async Task OneAddress_SprayingManyAccounts_IsThrottled()
     {
         using var attacker = Anonymous("203.0.113.52");
