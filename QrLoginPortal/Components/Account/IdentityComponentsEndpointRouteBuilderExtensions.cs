@@ -10,6 +10,7 @@ using Microsoft.Extensions.Primitives;
 using QrLoginPortal.Components.Account.Pages;
 using QrLoginPortal.Components.Account.Pages.Manage;
 using QrLoginPortal.Data;
+using QrLoginPortal.SignIn;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -47,7 +48,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromForm] string returnUrl) =>
         {
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            return TypedResults.Redirect(ReturnUrls.LocalOrRoot(returnUrl, "/"));
         });
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (
