@@ -171,4 +171,43 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
         Assert.Equal("/", response.Headers.Location?.OriginalString);
         Assert.Contains(PortalFactory.DemoEmail, await browser.GetPageAsync("/account"));
     }
+
+    [Theory]
+    [InlineData("/Account/LoginWith2fa")]
+    [InlineData("/Account/LoginWithRecoveryCode")]
+    public async Task TheSecondFactorPages_WithoutThePasswordStep_GoToTheSignInPage(string path)
+    {
+        using var http = portal.CreateClient(new() { AllowAutoRedirect = false });
+
+        var response = await http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/login", LocalTarget(response));
+    }
+
+    [Theory]
+    [InlineData("/Account/Manage/Disable2fa")]
+    [InlineData("/Account/Manage/GenerateRecoveryCodes")]
+    public async Task TwoFactorPages_ForAUserWithout2fa_GoBackToTheTwoFactorPage(string path)
+    {
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+
+        var response = await browser.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/Account/Manage/TwoFactorAuthentication", LocalTarget(response));
+    }
+
+    [Theory]
+    [InlineData("/Account/PasskeyCreationOptions")]
+    [InlineData("/Account/PasskeyRequestOptions")]
+    public async Task PasskeyOptions_WithoutAnAntiforgeryToken_Is400(string path)
+    {
+        using var http = portal.CreateClient(new() { AllowAutoRedirect = false });
+
+        var response = await http.PostAsync(path, new StringContent("{}", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }

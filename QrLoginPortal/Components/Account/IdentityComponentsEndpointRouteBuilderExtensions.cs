@@ -57,7 +57,10 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromServices] SignInManager<ApplicationUser> signInManager,
             [FromServices] IAntiforgery antiforgery) =>
         {
-            await antiforgery.ValidateRequestAsync(context);
+            if (!await IsValidAntiforgeryAsync(antiforgery, context))
+            {
+                return Results.BadRequest("The antiforgery token is missing or invalid.");
+            }
 
             var user = await userManager.GetUserAsync(context.User);
             if (user is null)
@@ -83,7 +86,10 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromServices] IAntiforgery antiforgery,
             [FromQuery] string? username) =>
         {
-            await antiforgery.ValidateRequestAsync(context);
+            if (!await IsValidAntiforgeryAsync(antiforgery, context))
+            {
+                return Results.BadRequest("The antiforgery token is missing or invalid.");
+            }
 
             var user = string.IsNullOrEmpty(username) ? null : await userManager.FindByNameAsync(username);
             var optionsJson = await signInManager.MakePasskeyRequestOptionsAsync(user);
@@ -149,5 +155,19 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         });
 
         return accountGroup;
+    }
+
+    /// <summary>A missing or stale antiforgery token is the caller's fault: 400, not an exception.</summary>
+    private static async Task<bool> IsValidAntiforgeryAsync(IAntiforgery antiforgery, HttpContext context)
+    {
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return true;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return false;
+        }
     }
 }
