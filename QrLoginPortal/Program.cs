@@ -25,12 +25,15 @@ builder.AddSessionBearerTokens();
 builder.AddQrLogin();
 builder.AddBadges();
 builder.AddQrSignIn();
+builder.AddRequestLimits();
 builder.AddAdminConsole();
 builder.AddQrLoginApi();
 
 var app = builder.Build();
 
 app.UseTrustedForwardedHeaders();
+// First, so every response carries the headers, whichever later step produces it.
+app.UseSecurityHeaders();
 
 if (app.Environment.IsDevelopment())
 {
@@ -45,8 +48,13 @@ else
 // Before the status-code pages, so a refused circuit stays a plain 403.
 app.UseSameOriginCircuits();
 app.UseStatusCodePagesOutsideApi("/not-found");
-app.UseSecurityHeaders();
 app.UseHttpsRedirection();
+// Before authentication: OpenIddict's handlers read form bodies there.
+app.UseRequestLimits();
+// Named here rather than left to the host, which would run authentication before everything above.
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseRateLimiter();
 app.UseAntiforgery();
 

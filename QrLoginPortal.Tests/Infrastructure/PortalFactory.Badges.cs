@@ -5,7 +5,7 @@ using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Tests.Infrastructure;
 
-public sealed partial class PortalFactory
+public partial class PortalFactory
 {
     public BadgeService Badges => Services.GetRequiredService<BadgeService>();
 

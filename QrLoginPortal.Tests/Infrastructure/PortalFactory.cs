@@ -7,14 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging;
 
 namespace QrLoginPortal.Tests.Infrastructure;
 
 /// <summary>
 /// The real portal in process over a real SQLite file, with a fake clock and throw-away data
-/// protection keys. The Development demo user exists, as on a developer's machine.
+/// protection keys. The Development demo user exists, as on a developer's machine (see
+/// <see cref="ProductionPortalFactory"/> for the portal as deployed).
 /// </summary>
-public sealed partial class PortalFactory : WebApplicationFactory<Program>
+public partial class PortalFactory : WebApplicationFactory<Program>
 {
     public const string DemoEmail = "demo@qrlogin.local";
     public const string DemoPassword = "Demo-Passw0rd!";
@@ -33,9 +35,24 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
 
     public int FailedAttemptsPerUser { get; init; } = 10;
 
+    /// <summary>The hosting environment the portal runs in; only <see cref="ProductionPortalFactory"/> changes it.</summary>
+    protected virtual string EnvironmentName => "Development";
+
+    /// <summary>Where the test clients send their requests (https, and not localhost, lets HSTS show).</summary>
+    protected virtual Uri BaseAddress => new("http://localhost");
+
+    /// <summary>Every log message of every category, at Trace level, when <see cref="CaptureLogs"/> is set.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Sends all log output (Trace and up) to <see cref="Logs"/> instead of the console.</summary>
+    public bool CaptureLogs { get; init; }
+
+    /// <summary>Extra settings a test class needs, applied last.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:DefaultConnection", _database.ConnectionString);
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
@@ -55,6 +72,17 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Api:Clients:1:ClientSecret", ApiClientSecret);
         builder.UseSetting("Api:Clients:1:Entitlements:0", global::QrLoginPortal.Api.ApiEntitlements.ReadAuthenticatorConfig);
         builder.UseSetting("Api:Profiles:0", "Verify Profile");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (CaptureLogs)
+        {
+            // A rule for this provider alone outranks every category rule of appsettings.json.
+            builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
+        }
+
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -63,6 +91,8 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
             services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>();
         });
     }
+
+    protected override void ConfigureClient(HttpClient client) => client.BaseAddress = BaseAddress;
 
     /// <summary>The id of the user with <paramref name="email"/>.</summary>
     public async Task<string> UserIdAsync(string email)
@@ -170,7 +200,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
                 ["Input.Password"] = password,
             });
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.NotNull(Cookie(".AspNetCore.Identity.Application"));
+            Assert.True(Cookie(".AspNetCore.Identity.Application") is not null || Cookie("__Host-Identity") is not null);
         }
 
         public static string AntiforgeryToken(string html)

@@ -5,7 +5,8 @@ namespace QrLoginPortal.Api;
 /// <summary>Reads an optional JSON body: none at all is "empty", and a value of the wrong type is a 400 naming its field.</summary>
 public static class ApiJson
 {
-    private const int MaxBodyBytes = 64 * 1024;
+    /// <summary>The largest JSON body of any API endpoint (the request limits refuse a larger declared length before this).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
 
     /// <returns>The body (null when there is none), or the 400 to answer instead.</returns>
     public static async Task<(T? Body, IResult? Error)> ReadOptionalAsync<T>(HttpContext context, string example) where T : class
@@ -20,9 +21,13 @@ public static class ApiJson
                 buffer.Write(chunk, 0, read);
                 if (buffer.Length > MaxBodyBytes)
                 {
-                    return (null, ApiError.BadRequest("body", $"The body is larger than {MaxBodyBytes / 1024} KB."));
+                    return (null, TooLarge());
                 }
             }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge());
         }
         catch (BadHttpRequestException)
         {
@@ -47,5 +52,12 @@ public static class ApiJson
         {
             return (null, ApiError.BadRequest("body", $"The body must be JSON: {example}."));
         }
+    }
+
+    private static IResult TooLarge()
+    {
+        var message = $"The body is larger than {MaxBodyBytes / 1024} KB.";
+        return Results.Json(new ApiError("body_too_large", message, new Dictionary<string, string> { ["body"] = message }),
+            statusCode: StatusCodes.Status413PayloadTooLarge);
     }
 }

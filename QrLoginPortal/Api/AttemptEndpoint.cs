@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -42,14 +41,11 @@ public static class AttemptEndpoint
     private static async Task<IResult> AttemptAsync(HttpContext context, Guid id, string? returnJwt, QrLoginService qrLogin,
         IDbContextFactory<ApplicationDbContext> dbFactory, SignedJwts jwts, TimeProvider clock)
     {
-        AttemptRequest? body;
-        try
+        // Read within the API's body cap: a huge body is refused before it is parsed.
+        var (body, error) = await ApiJson.ReadOptionalAsync<AttemptRequest>(context, "{\"lsi\": \"…\"}");
+        if (error is not null)
         {
-            body = await context.Request.ReadFromJsonAsync<AttemptRequest>(context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or BadHttpRequestException)
-        {
-            return ApiError.BadRequest("body", "The body must be JSON: {\"lsi\": \"…\"}.");
+            return error;
         }
 
         if (string.IsNullOrEmpty(body?.Lsi))

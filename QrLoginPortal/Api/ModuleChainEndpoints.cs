@@ -196,6 +196,8 @@ public static class ModuleChainEndpoints
             return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
         }
 
+        // Settled before the token is spent: nothing after the redemption may fail on input.
+        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
         var redeemed = await sessions.RedeemSsoTokenAsync(form?["token"].ToString(), context.Connection.RemoteIpAddress?.ToString(),
             context.RequestAborted);
         if (redeemed is not { } session
@@ -207,6 +209,6 @@ public static class ModuleChainEndpoints
 
         await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
             [new Claim(SessionStore.SessionClaim, session.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, session.Method)]);
-        return TypedResults.Redirect(ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString()));
+        return TypedResults.Redirect(returnUrl);
     }
 }

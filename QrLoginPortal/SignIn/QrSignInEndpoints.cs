@@ -97,7 +97,8 @@ public static class QrSignInEndpoints
         }
 
         var ticket = form?["ticket"].ToString();
-        var returnUrl = form?["returnUrl"].ToString();
+        // Settled before the ticket is spent: nothing after the redemption may fail on input.
+        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
 
         var ip = context.Connection.RemoteIpAddress?.ToString();
         var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
@@ -113,6 +114,6 @@ public static class QrSignInEndpoints
         }
 
         await signInManager.SignInAsync(user, redeemed.KeepSignedIn, authenticationMethod: "qr");
-        return TypedResults.Redirect(ReturnUrls.LocalOrRoot(returnUrl));
+        return TypedResults.Redirect(returnUrl);
     }
 }

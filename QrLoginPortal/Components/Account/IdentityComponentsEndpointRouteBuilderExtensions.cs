@@ -10,6 +10,7 @@ using Microsoft.Extensions.Primitives;
 using QrLoginPortal.Components.Account.Pages;
 using QrLoginPortal.Components.Account.Pages.Manage;
 using QrLoginPortal.Data;
+using QrLoginPortal.SignIn;
 
 namespace Microsoft.AspNetCore.Routing;
 
@@ -47,7 +48,7 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromForm] string returnUrl) =>
         {
             await signInManager.SignOutAsync();
-            return TypedResults.LocalRedirect($"~/{returnUrl}");
+            return TypedResults.Redirect(ReturnUrls.LocalOrRoot(returnUrl, "/"));
         });
 
         accountGroup.MapPost("/PasskeyCreationOptions", async (
@@ -56,7 +57,10 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromServices] SignInManager<ApplicationUser> signInManager,
             [FromServices] IAntiforgery antiforgery) =>
         {
-            await antiforgery.ValidateRequestAsync(context);
+            if (!await IsValidAntiforgeryAsync(antiforgery, context))
+            {
+                return Results.BadRequest("The antiforgery token is missing or invalid.");
+            }
 
             var user = await userManager.GetUserAsync(context.User);
             if (user is null)
@@ -82,7 +86,10 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromServices] IAntiforgery antiforgery,
             [FromQuery] string? username) =>
         {
-            await antiforgery.ValidateRequestAsync(context);
+            if (!await IsValidAntiforgeryAsync(antiforgery, context))
+            {
+                return Results.BadRequest("The antiforgery token is missing or invalid.");
+            }
 
             var user = string.IsNullOrEmpty(username) ? null : await userManager.FindByNameAsync(username);
             var optionsJson = await signInManager.MakePasskeyRequestOptionsAsync(user);
@@ -148,5 +155,19 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
         });
 
         return accountGroup;
+    }
+
+    /// <summary>A missing or stale antiforgery token is the caller's fault: 400, not an exception.</summary>
+    private static async Task<bool> IsValidAntiforgeryAsync(IAntiforgery antiforgery, HttpContext context)
+    {
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return true;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return false;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Identity;
 using QrLoginPortal.Data;
+using QrLoginPortal.SignIn;
 
 namespace QrLoginPortal.Components.Account;
 
@@ -16,19 +17,12 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
-    {
-        uri ??= "";
-
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
-    }
+    /// <summary>
+    /// Goes to <paramref name="uri"/> if it is a page of this portal, otherwise home: return URLs come
+    /// from the query string, so anything else (another site, a scheme, non-ASCII) is not followed.
+    /// </summary>
+    public void RedirectTo(string? uri) =>
+        navigationManager.NavigateTo(ReturnUrls.LocalOrRoot(uri, navigationManager.BaseUri));
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
     {

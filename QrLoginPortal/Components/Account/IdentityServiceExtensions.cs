@@ -8,6 +8,9 @@ namespace QrLoginPortal.Components.Account;
 
 public static class IdentityServiceExtensions
 {
+    /// <summary>The session cookie's name outside Development (plain-http Development keeps Identity's default name).</summary>
+    public const string ProductionCookieName = "__Host-Identity";
+
     /// <summary>ASP.NET Core Identity as the Blazor template sets it up, with roles, the admin policy and hardened cookies.</summary>
     public static IHostApplicationBuilder AddPortalIdentity(this IHostApplicationBuilder builder)
     {
@@ -32,9 +35,20 @@ public static class IdentityServiceExtensions
             // Plain http is tolerated only in Development (a phone on the LAN); anywhere else the
             // session cookie never travels unencrypted.
             options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            if (!builder.Environment.IsDevelopment())
+            {
+                // __Host-: the browser takes it only over https, for this host alone and path /, so a
+                // sibling subdomain cannot plant or overwrite the session cookie.
+                options.Cookie.Name = ProductionCookieName;
+                options.Cookie.Path = "/";
+            }
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromDays(14);
         });
+
+        // The antiforgery cookie is Secure outside Development, like the session cookie it protects.
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy =
+            builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin).AddRequirements(new StillAdminRequirement()));
