@@ -35,7 +35,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:DefaultConnection", _database.ConnectionString);
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
@@ -55,6 +55,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Api:Clients:1:ClientSecret", ApiClientSecret);
         builder.UseSetting("Api:Clients:1:Entitlements:0", global::QrLoginPortal.Api.ApiEntitlements.ReadAuthenticatorConfig);
         builder.UseSetting("Api:Profiles:0", "Verify Profile");
+        ConfigureAccounts(builder);
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -122,6 +123,7 @@ public sealed partial class PortalFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _database.Dispose();
+            DeleteMailFolder();
         }
     }
 

@@ -15,7 +15,9 @@ public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedA
 /// Signed-in browsers. Every authentication cookie carries its session id; a cookie whose session
 /// was ended is refused on its next request, so "sign out that browser" takes effect at once.
 /// </summary>
-public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+/// <param name="signInNotices">Told of every session that starts (it mails a notice for QR sign-ins); optional for engine-only tests.</param>
+public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
+    Accounts.NewSignInNotices? signInNotices = null)
 {
     /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
     public const string SessionClaim = "qrl:sid";
@@ -42,6 +44,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         db.AuditEvents.Add(audit.Create(AuditTypes.SignIn, AuditOutcomes.Success, userId, session.Id.ToString(), session.Ip,
             $"method {session.Method}{(persistent ? ", kept signed in" : "")}"));
         await db.SaveChangesAsync(ct);
+        signInNotices?.SessionStarted(userId, session.Method, session.Ip, session.UserAgent, now);
         return session.Id;
     }
 
