@@ -103,6 +103,7 @@ public sealed class SingleSignOnTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
         Assert.Contains(email, page);
+        Assert.True(asked.Headers.CacheControl?.NoStore, "The page carries the token: it must not be stored.");
         Assert.Contains(PortalFactory.DemoEmail, await browser.GetPageAsync("/account"));
 
         // The confirmation without its antiforgery token (a forged form) switches nobody.
