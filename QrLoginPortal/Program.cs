@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
 using QrLoginPortal.Audit;
@@ -6,6 +7,7 @@ using QrLoginPortal.Badges;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
 using QrLoginPortal.Data;
+using QrLoginPortal.Email;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.SignIn;
@@ -19,6 +21,8 @@ builder.Services.AddHttpContextAccessor();
 
 builder.AddPortalData();
 builder.AddPortalIdentity();
+builder.AddPortalEmail();
+builder.AddAccounts();
 builder.AddAudit();
 builder.AddSessions();
 builder.AddSessionBearerTokens();

@@ -40,6 +40,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Mail (sign-in notices) goes to this run's folder, not the project's Data/mail.
+        builder.UseSetting("Portal:Email:PickupFolder", Path.Combine(_folder, "mail"));
         // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.
         builder.UseSetting("QrLogin:CreatedPerMinutePerIp", "100000");
         builder.UseSetting("SignIn:RequestsPerMinutePerIp", "100000");

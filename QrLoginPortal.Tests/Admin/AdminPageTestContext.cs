@@ -44,6 +44,9 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<AuditQueries>();
         Services.AddSingleton<SessionStore>();
         Services.AddSingleton<UserAdmin>();
+        // Password links are also mailed: queued here, never sent.
+        Services.AddSingleton(new global::QrLoginPortal.Email.MailQueue(Microsoft.Extensions.Logging.Abstractions.NullLogger<global::QrLoginPortal.Email.MailQueue>.Instance));
+        Services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<global::QrLoginPortal.Data.ApplicationUser>, global::QrLoginPortal.Email.PortalEmailSender>();
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();

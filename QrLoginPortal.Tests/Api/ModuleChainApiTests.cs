@@ -178,14 +178,17 @@ public sealed class ModuleChainApiTests(PortalFactory portal) : IClassFixture<Po
     }
 
     [Fact]
-    public async Task TheSingleSignOnToken_SignsABrowserInOnce()
+    public async Task TheSingleSignOnToken_SignsTheBrowserThatStartedTheChainIn_Once()
     {
-        using var api = await portal.CreateApiClientAsync();
-        var (trackId, nonce, lsi) = await StartAsync(api);
-        await ApproveOnPhoneAsync(lsi);
-        var success = await (await ContinueAsync(api, trackId, nonce)).Content.ReadFromJsonAsync<JsonElement>();
-        var token = success.GetProperty("token").GetString()!;
+        // The chain driven from the browser itself (its cookie jar), as a page of an integrator on this site does.
         using var browser = portal.CreateBrowser();
+        using var api = await portal.CreateApiClientAsync();
+        browser.Http.DefaultRequestHeaders.Authorization = api.DefaultRequestHeaders.Authorization;
+        var (trackId, nonce, lsi) = await StartAsync(browser.Http);
+        await ApproveOnPhoneAsync(lsi);
+        var success = await (await ContinueAsync(browser.Http, trackId, nonce)).Content.ReadFromJsonAsync<JsonElement>();
+        var token = success.GetProperty("token").GetString()!;
+        browser.Http.DefaultRequestHeaders.Authorization = null;
 
         var redeemed = await browser.Http.PostAsync("/v1.0/authenticate/sso",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token, ["returnUrl"] = "/account/sessions" }));
@@ -196,6 +199,22 @@ public sealed class ModuleChainApiTests(PortalFactory portal) : IClassFixture<Po
         using var other = portal.CreateBrowser();
         var again = await other.Http.PostAsync("/v1.0/authenticate/sso", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }));
         Assert.Equal("/login?qr=failed", again.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task TheSingleSignOnToken_OfAChainAServerDrove_SignsNoBrowserIn()
+    {
+        // A server-side caller's token handed to a browser is exactly what a login-CSRF page does.
+        using var api = await portal.CreateApiClientAsync();
+        var (trackId, nonce, lsi) = await StartAsync(api);
+        await ApproveOnPhoneAsync(lsi);
+        var token = (await (await ContinueAsync(api, trackId, nonce)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        using var browser = portal.CreateBrowser();
+
+        var refused = await browser.Http.PostAsync("/v1.0/authenticate/sso", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }));
+
+        Assert.Equal("/login?qr=failed", refused.Headers.Location?.OriginalString);
+        Assert.Null(browser.Cookie(".AspNetCore.Identity.Application"));
     }
 
     [Fact]

@@ -236,7 +236,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
 
         var binding = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(BrowserBinding.CookieName + "="));
         Assert.Contains("httponly", binding, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("samesite=lax", binding, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", binding, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("frame-ancestors 'none'", string.Join(";", response.Headers.GetValues("Content-Security-Policy")));
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
     }

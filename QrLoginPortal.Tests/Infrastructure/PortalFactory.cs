@@ -83,6 +83,7 @@ public partial class PortalFactory : WebApplicationFactory<Program>
             builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
         }
 
+        ConfigureAccounts(builder);
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
@@ -160,6 +161,7 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _database.Dispose();
+            DeleteMailFolder();
         }
     }
 

@@ -27,7 +27,8 @@ public sealed class UserAdmin(
     AdminGuard guard,
     SessionStore sessions,
     AuditLog audit,
-    TimeProvider clock)
+    TimeProvider clock,
+    IEmailSender<ApplicationUser> emailSender)
 {
     public async Task<(IReadOnlyList<UserRow> Rows, int Total)> SearchAsync(string? search, int skip, int take, CancellationToken ct = default)
     {
@@ -167,14 +168,23 @@ public sealed class UserAdmin(
             return UserActionResult.Done(admin ? $"{user.Email} is now an administrator." : $"{user.Email} is no longer an administrator.");
         }, ct);
 
-    /// <summary>A one-time link to the password reset page, to hand to the user (no email is sent).</summary>
+    /// <summary>
+    /// A one-time link to the password reset page: mailed to the user (through the portal's queue, so a
+    /// mail problem never fails the action) and shown to the admin, who may hand it over another way.
+    /// </summary>
     public Task<UserActionResult> PasswordResetLinkAsync(AdminActor actor, string userId, string origin, CancellationToken ct = default) =>
         WithUserAsync(actor, userId, async (users, user) =>
         {
             var token = await users.GeneratePasswordResetTokenAsync(user);
             var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
+            var link = $"{origin.TrimEnd('/')}/Account/ResetPassword?code={code}";
+            if (!string.IsNullOrEmpty(user.Email))
+            {
+                await emailSender.SendPasswordResetLinkAsync(user, user.Email, System.Text.Encodings.Web.HtmlEncoder.Default.Encode(link));
+            }
+
             await audit.WriteAsync(AuditTypes.UserPasswordResetLink, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
-            return UserActionResult.Done($"{origin.TrimEnd('/')}/Account/ResetPassword?code={code}");
+            return UserActionResult.Done(link);
         }, ct);
 
     public async Task<UserActionResult> EndSessionAsync(AdminActor actor, string userId, Guid sessionId, CancellationToken ct = default)

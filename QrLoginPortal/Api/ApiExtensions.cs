@@ -95,7 +95,8 @@ public static class ApiExtensions
         var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
-        ModuleChainEndpoints.Map(app, secured);
+        ModuleChainEndpoints.Map(secured);
+        SingleSignOnEndpoint.Map(app);
         AuthnEndpoints.Map(app);
         ConfigEndpoints.Map(secured);
         ProfileEndpoints.Map(secured);

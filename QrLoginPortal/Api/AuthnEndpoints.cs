@@ -72,7 +72,8 @@ public static class AuthnEndpoints
         AuthnFlow flow;
         if (string.IsNullOrEmpty(body.Id))
         {
-            flow = flows.Start();
+            // The binding cookie is set when the flow starts: the token it ends with signs in only this client's browser.
+            flow = flows.Start(BrowserBinding.Ensure(context));
             if (body.Value is null && body.Password is null)
             {
                 return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(),
@@ -178,7 +179,7 @@ public static class AuthnEndpoints
             return FlowGone();
         }
 
-        var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, amr, [], context.RequestAborted);
+        var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, amr, [], flow.BrowserBindingHash, context.RequestAborted);
         return Results.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
             tokens.Oauth2Token, tokens.ExpiresIn, tokens.UserData, tokens.Settings));
     }

@@ -12,7 +12,8 @@ public enum AuthnStep
     QrCode,
 }
 
-public sealed record AuthnFlow(Guid Id, AuthnStep Step, string? UserId, DateTimeOffset ExpiresAt);
+/// <param name="BrowserBindingHash">The binding cookie of the client that started the flow: only it can redeem the flow's single sign-on token.</param>
+public sealed record AuthnFlow(Guid Id, AuthnStep Step, string? UserId, DateTimeOffset ExpiresAt, byte[] BrowserBindingHash);
 
 /// <summary>
 /// The authn flows of <c>/idp/ws/rest/authn</c>, in memory: a random id, the step it waits for and,
@@ -24,7 +25,7 @@ public sealed class AuthnFlows(TimeProvider clock)
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<Guid, AuthnFlow> _flows = new();
 
-    public AuthnFlow Start()
+    public AuthnFlow Start(byte[] browserBindingHash)
     {
         var now = clock.GetUtcNow();
         if (_flows.Count > PruneAbove)
@@ -38,7 +39,7 @@ public sealed class AuthnFlows(TimeProvider clock)
             }
         }
 
-        var started = new AuthnFlow(Guid.NewGuid(), AuthnStep.Initial, null, now + Lifetime);
+        var started = new AuthnFlow(Guid.NewGuid(), AuthnStep.Initial, null, now + Lifetime, browserBindingHash);
         _flows[started.Id] = started;
         return started;
     }

@@ -40,14 +40,13 @@ public sealed record ModuleChainSuccess(string NextModule, string Token, string 
 public static class ModuleChainEndpoints
 {
     public const string Path = "/v1.0/authenticate";
-    public const string SingleSignOnPath = "/v1.0/authenticate/sso";
     public const string TrackIdCookie = "qrCodeTrackId";
     public const string QrCodeAuthentication = "QrCodeAuthentication";
     public const string QrCodeScanRequired = "QrCodeScanRequired";
     public const string Success = "Success";
     public const string SessionMethod = "qr-api";
 
-    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder secured)
+    public static void Map(RouteGroupBuilder secured)
     {
         secured.MapPost(Path, AuthenticateAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
@@ -60,13 +59,6 @@ public static class ModuleChainEndpoints
                          "{nextModule:\"QrCodeScanRequired\", qrCodeTrackId, nonce} (trackId also as cookie; wait=N ≤ 30 s long-polls) " +
                          "answers QrCodeScanRequired while pending, Success with token, jwtToken, oauth2Token, userData and settings once approved, " +
                          "or 400 qr_code_expired: request a new code.");
-
-        // A browser posts the single sign-on token here (form body, never a URL) to get the portal's cookie.
-        app.MapPost(SingleSignOnPath, SingleSignOnAsync)
-            .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.SingleSignOnRateLimitPolicy)
-            .WithName("ModuleChainSingleSignOn")
-            .WithSummary("Form post of token (and returnUrl): signs the browser in to the portal in the session the chain opened, once.");
     }
 
     private static async Task<IResult> AuthenticateAsync(HttpContext context, string? wait, QrLoginService qrLogin,
@@ -96,7 +88,8 @@ public static class ModuleChainEndpoints
             return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
         }
 
-        var (created, refusal) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId);
+        // The binding cookie is set when the chain starts: the Success token signs in only this client's browser.
+        var (created, refusal) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId, BrowserBinding.Ensure(context));
         if (created is null)
         {
             return refusal!;
@@ -168,9 +161,12 @@ public static class ModuleChainEndpoints
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var user = await db.Users.AsNoTracking().Where(u => u.Id == claimed.UserId).Where(ApplicationUser.UnlockedAt(now))
                 .SingleOrDefaultAsync(ct);
+            // A code made by the v2 create endpoint has no binding: the client claiming it binds the token instead.
+            var binding = await db.QrTransactions.AsNoTracking().Where(t => t.Id == id).Select(t => t.BrowserBindingHash).SingleAsync(ct)
+                          ?? BrowserBinding.Ensure(context);
             if (user is not null)
             {
-                var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, "qr", [new Claim("txn", id.ToString())], ct);
+                var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, "qr", [new Claim("txn", id.ToString())], binding, ct);
                 return Results.Ok(new ModuleChainSuccess(Success, tokens.Token, tokens.JwtToken, tokens.Oauth2Token, tokens.ExpiresIn,
                     tokens.UserData, tokens.Settings));
             }
@@ -180,35 +176,5 @@ public static class ModuleChainEndpoints
         guesses.RecordFailure(guessKey);
         return Results.Json(new ApiError("qr_code_expired",
             "This QR code has expired or is no longer valid. Request a new one with nextModule QrCodeAuthentication."), statusCode: 400);
-    }
-
-    /// <summary>The single sign-on token (form field) becomes the portal's cookie, in the session the chain opened; then the local return URL.</summary>
-    private static async Task<RedirectHttpResult> SingleSignOnAsync(HttpContext context, SessionStore sessions,
-        SignInManager<ApplicationUser> signInManager)
-    {
-        IFormCollection? form = null;
-        try
-        {
-            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
-        {
-            return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
-        }
-
-        // Settled before the token is spent: nothing after the redemption may fail on input.
-        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
-        var redeemed = await sessions.RedeemSsoTokenAsync(form?["token"].ToString(), context.Connection.RemoteIpAddress?.ToString(),
-            context.RequestAborted);
-        if (redeemed is not { } session
-            || await signInManager.UserManager.FindByIdAsync(session.UserId) is not { } user
-            || !await signInManager.CanSignInNowAsync(user))
-        {
-            return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
-        }
-
-        await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
-            [new Claim(SessionStore.SessionClaim, session.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, session.Method)]);
-        return TypedResults.Redirect(returnUrl);
     }
 }

@@ -116,12 +116,12 @@ public static class QrEndpoints
 
     /// <summary>A new transaction for the calling API client, or the answer to give when QR sign-in is off or it asked too often.</summary>
     internal static async Task<(NewQrTransaction? Created, IResult? Refusal)> CreateForCallerAsync(HttpContext context, QrLoginService qrLogin,
-        string profileId)
+        string profileId, byte[]? browserBindingHash = null)
     {
         try
         {
             return (await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
-                context.Request.Headers.UserAgent.ToString()), profileId, context.RequestAborted), null);
+                context.Request.Headers.UserAgent.ToString(), browserBindingHash), profileId, context.RequestAborted), null);
         }
         catch (QrLoginDisabledException)
         {

@@ -12,7 +12,8 @@ public sealed record SignInTokenSet(string Token, string JwtToken, string Oauth2
 
 /// <summary>
 /// Signs a user in through the API: opens a session (listed on their signed-in browsers page) and
-/// issues, within it, a single sign-on token for a browser, a JWT about the user and a bearer token
+/// issues, within it, a single sign-on token for the browser that started the flow (bound to its
+/// binding cookie), a JWT about the user and a bearer token
 /// for the portal's API. Ending the session ends them all.
 /// </summary>
 public sealed class UserSignInTokens(SessionStore sessions, SessionBearerTokens bearerTokens, SignedJwts jwts, IOptions<ApiOptions> options)
@@ -21,13 +22,13 @@ public sealed class UserSignInTokens(SessionStore sessions, SessionBearerTokens 
     public static readonly TimeSpan SingleSignOnLifetime = TimeSpan.FromMinutes(2);
 
     public async Task<SignInTokenSet> IssueAsync(HttpContext context, ApplicationUser user, string sessionMethod, string amr,
-        IEnumerable<Claim> extraClaims, CancellationToken ct)
+        IEnumerable<Claim> extraClaims, byte[] browserBindingHash, CancellationToken ct)
     {
         var userName = user.UserName ?? user.Id;
         var displayName = user.ShownName;
         var sessionId = await sessions.StartAsync(user.Id, sessionMethod, persistent: false, context.Connection.RemoteIpAddress?.ToString(),
             context.Request.Headers.UserAgent.ToString(), ct);
-        var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, ct)
+        var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, browserBindingHash, ct)
                            ?? throw new InvalidOperationException("A session just opened must take a single sign-on token.");
         var accessToken = bearerTokens.Issue(user.Id, userName, user.SecurityStamp, sessionId, sessionMethod);
         List<Claim> claims =
@@ -46,6 +47,6 @@ public sealed class UserSignInTokens(SessionStore sessions, SessionBearerTokens 
         var origin = PublicOrigin.Of(context);
         return new SignInTokenSet(singleSignOn, jwts.Create(context, claims, context.User.ClientId(), [amr]), accessToken, (int)SessionBearerTokens.Lifetime.TotalSeconds,
             new ModuleChainUserData(user.Id, userName, user.Email, displayName),
-            new ModuleChainSettings(options.Value.SuccessRedirectUrl(origin), origin + ModuleChainEndpoints.SingleSignOnPath));
+            new ModuleChainSettings(options.Value.SuccessRedirectUrl(origin), origin + SingleSignOnEndpoint.Path));
     }
 }

@@ -4,6 +4,9 @@ using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Sessions;
 
+/// <summary>The session a single sign-on token would sign a browser in to.</summary>
+public sealed record SsoTokenHolder(Guid SessionId, string UserId, string Method);
+
 /// <summary>What a person (or an admin) sees of a signed-in browser.</summary>
 public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, string? Ip,
     string? UserAgent, string Method, bool Persistent, DateTimeOffset? EndedAt, string? EndedReason);
@@ -12,7 +15,9 @@ public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedA
 /// Signed-in browsers. Every authentication cookie carries its session id; a cookie whose session
 /// was ended is refused on its next request, so "sign out that browser" takes effect at once.
 /// </summary>
-public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock)
+/// <param name="signInNotices">Told of every session that starts (it mails a notice for QR sign-ins); optional for engine-only tests.</param>
+public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
+    Accounts.NewSignInNotices? signInNotices = null)
 {
     /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
     public const string SessionClaim = "qrl:sid";
@@ -39,6 +44,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         db.AuditEvents.Add(audit.Create(AuditTypes.SignIn, AuditOutcomes.Success, userId, session.Id.ToString(), session.Ip,
             $"method {session.Method}{(persistent ? ", kept signed in" : "")}"));
         await db.SaveChangesAsync(ct);
+        signInNotices?.SessionStarted(userId, session.Method, session.Ip, session.UserAgent, now);
         return session.Id;
     }
 
@@ -78,42 +84,73 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     }
 
     /// <summary>
-    /// A one-time single sign-on token for an open session: a browser that posts it within
-    /// <paramref name="lifetime"/> gets a cookie of this same session. Stored hashed; a new one replaces the last.
+    /// A one-time single sign-on token for an open session: the browser holding the binding cookie
+    /// whose hash is <paramref name="browserBindingHash"/> may, within <paramref name="lifetime"/>, turn
+    /// it into a cookie of this same session. Stored as a hash of token and binding together, so the
+    /// token alone finds nothing; a new one replaces the last.
     /// </summary>
-    public async Task<string?> IssueSsoTokenAsync(Guid sessionId, TimeSpan lifetime, CancellationToken ct = default)
+    public async Task<string?> IssueSsoTokenAsync(Guid sessionId, TimeSpan lifetime, byte[] browserBindingHash, CancellationToken ct = default)
     {
         var token = QrLogin.Secrets.NewToken();
-        var hash = QrLogin.Secrets.Hash(token);
+        var key = SsoKey(token, browserBindingHash);
         var expiresAt = clock.GetUtcNow() + lifetime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var issued = await db.UserSessions.Where(s => s.Id == sessionId && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, hash).SetProperty(x => x.SsoTokenExpiresAt, expiresAt), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, key).SetProperty(x => x.SsoTokenExpiresAt, expiresAt), ct);
         return issued == 1 ? token : null;
     }
 
-    /// <summary>Spends a single sign-on token: the open session it belongs to, or null when unknown, expired, used or ended (alike).</summary>
-    public async Task<(Guid SessionId, string UserId, string Method)?> RedeemSsoTokenAsync(string? token, string? ip, CancellationToken ct = default)
+    /// <summary>
+    /// The open session a single sign-on token presented with this browser's binding belongs to,
+    /// without spending it (the caller checks the rest first); null when unknown, another browser's,
+    /// expired, used or ended (alike).
+    /// </summary>
+    public async Task<SsoTokenHolder?> FindSsoTokenAsync(string? token, byte[]? browserBindingHash, CancellationToken ct = default)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 256)
+        if (SsoKeyOrNull(token, browserBindingHash) is not { } key)
         {
             return null;
         }
 
         var now = clock.GetUtcNow();
-        var hash = QrLogin.Secrets.Hash(token);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var session = await db.UserSessions.AsNoTracking()
-            .Where(s => s.SsoTokenHash == hash)
-            .Select(s => new { s.Id, s.UserId, s.Method })
+        return await db.UserSessions.AsNoTracking()
+            .Where(s => s.SsoTokenHash == key && s.SsoTokenExpiresAt > now && s.EndedAt == null)
+            .Select(s => new SsoTokenHolder(s.Id, s.UserId, s.Method))
             .SingleOrDefaultAsync(ct);
-        var spent = session is not null && await db.UserSessions
-            .Where(s => s.Id == session.Id && s.SsoTokenHash == hash && s.SsoTokenExpiresAt > now && s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, (byte[]?)null).SetProperty(x => x.SsoTokenExpiresAt, (DateTimeOffset?)null), ct) == 1;
-        await audit.WriteAsync(AuditTypes.SignIn, spent ? AuditOutcomes.Success : AuditOutcomes.Refused, session?.UserId,
-            session?.Id.ToString(), Truncate(ip, 64), spent ? "single sign-on token redeemed by a browser" : "unknown, expired or used single sign-on token", ct);
-        return spent ? (session!.Id, session.UserId, session.Method) : null;
     }
+
+    /// <summary>Spends the token found by <see cref="FindSsoTokenAsync"/>, once: false when it was spent, expired or ended meanwhile.</summary>
+    public async Task<bool> SpendSsoTokenAsync(string token, byte[] browserBindingHash, string? ip, CancellationToken ct = default)
+    {
+        if (SsoKeyOrNull(token, browserBindingHash) is not { } key)
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var session = await db.UserSessions.AsNoTracking().Where(s => s.SsoTokenHash == key)
+            .Select(s => new { s.Id, s.UserId }).SingleOrDefaultAsync(ct);
+        var spent = session is not null && await db.UserSessions
+            .Where(s => s.Id == session.Id && s.SsoTokenHash == key && s.SsoTokenExpiresAt > now && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, (byte[]?)null).SetProperty(x => x.SsoTokenExpiresAt, (DateTimeOffset?)null), ct) == 1;
+        if (spent)
+        {
+            await audit.WriteAsync(AuditTypes.SignIn, AuditOutcomes.Success, session!.UserId, session.Id.ToString(), Truncate(ip, 64),
+                "single sign-on token redeemed by the browser that started the flow", ct);
+        }
+
+        return spent;
+    }
+
+    private static byte[]? SsoKeyOrNull(string? token, byte[]? browserBindingHash) =>
+        string.IsNullOrEmpty(token) || token.Length > 256 || browserBindingHash is not { Length: 32 } ? null : SsoKey(token, browserBindingHash);
+
+    // One hash over the binding and the token's hash: finding the row needs both, so a token posted
+    // by any other browser matches nothing and is not spent.
+    private static byte[] SsoKey(string token, byte[] browserBindingHash) =>
+        System.Security.Cryptography.SHA256.HashData([.. browserBindingHash, .. QrLogin.Secrets.Hash(token)]);
 
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {

@@ -5,7 +5,8 @@ namespace QrLoginPortal.SignIn;
 /// <summary>
 /// The HttpOnly cookie that ties a QR transaction to the browser that showed the code. The
 /// transaction stores only its hash; the ticket endpoint wants the cookie itself, so a ticket
-/// leaked to another browser (or a login-CSRF page) is worthless.
+/// leaked to another browser (or a login-CSRF page) is worthless. The single sign-on tokens of the
+/// API (authn flows, the module chain) are bound to the same cookie.
 /// </summary>
 public static class BrowserBinding
 {
@@ -29,7 +30,9 @@ public static class BrowserBinding
         {
             HttpOnly = true,
             Secure = IsSecure(context),
-            SameSite = SameSiteMode.Lax,
+            // Strict: the cookie never rides on a request another site started, so neither the QR
+            // ticket nor a single sign-on token can be redeemed from a foreign page.
+            SameSite = SameSiteMode.Strict,
             Path = "/",
             IsEssential = true,
         });

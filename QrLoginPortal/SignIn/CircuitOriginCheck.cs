@@ -19,7 +19,7 @@ public static class CircuitOriginCheck
         {
             if (context.Request.Path.StartsWithSegments(CircuitPath)
                 && context.Request.Headers.Origin.ToString() is { Length: > 0 } origin
-                && !IsAllowed(origin, context.Request, publicOrigin))
+                && !PublicOrigin.IsPortalOrigin(origin, context.Request, publicOrigin))
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return Task.CompletedTask;
@@ -28,8 +28,4 @@ public static class CircuitOriginCheck
             return next(context);
         });
     }
-
-    private static bool IsAllowed(string origin, HttpRequest request, string? publicOrigin) =>
-        string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase)
-        || (!string.IsNullOrEmpty(publicOrigin) && string.Equals(origin, publicOrigin, StringComparison.OrdinalIgnoreCase));
 }

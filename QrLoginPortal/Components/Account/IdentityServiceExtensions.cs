@@ -67,7 +67,6 @@ public static class IdentityServiceExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
         services.AddScoped<DatabaseInitializer>();
         return builder;
     }

@@ -1,0 +1,29 @@
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using QrLoginPortal.Data;
+
+namespace QrLoginPortal.Accounts;
+
+public static class AccountsExtensions
+{
+    /// <summary>Registration form posts, per client address (on the /Account/Register page).</summary>
+    public const string RegistrationRateLimitPolicy = "registration";
+
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<NewSignInNotices>();
+        builder.Services.AddRateLimiter(options => options.AddPolicy(RegistrationRateLimitPolicy, context =>
+        {
+            // Showing the page costs nothing; each post may create an account and send a mail.
+            if (!HttpMethods.IsPost(context.Request.Method))
+            {
+                return RateLimitPartition.GetNoLimiter("page");
+            }
+
+            var perHour = context.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.RegistrationPostsPerHourPerIp;
+            return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 });
+        }));
+        return builder;
+    }
+}
