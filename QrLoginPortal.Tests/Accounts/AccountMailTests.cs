@@ -112,7 +112,7 @@ public sealed class AccountMailTests(PortalFactory portal) : IClassFixture<Porta
         var cookies = new CookieContainer();
         var browser = new PortalFactory.BrowserClient(app.CreateDefaultClient(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler(cookies)), cookies);
         browser.Http.DefaultRequestHeaders.UserAgent.ParseAdd(DesktopAgent);
-        browser.Http.DefaultRequestHeaders.Add(PortalFactory.ClientAddressHeader, address);
+        browser.Http.DefaultRequestHeaders.Add(TestClientAddress.Header, address);
         await browser.GetPageAsync("/login");
         var engine = app.Services.GetRequiredService<QrLoginService>();
         var created = await engine.CreateAsync(new QrRequester(address, DesktopAgent, Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));

@@ -8,11 +8,8 @@ using MimeKit;
 namespace QrLoginPortal.Tests.Infrastructure;
 
 /// <summary>Accounts and mail in the test portal: its environment, registration mode, and the pickup folder its mail lands in.</summary>
-public sealed partial class PortalFactory
+public partial class PortalFactory
 {
-    /// <summary>Development by default (the demo user exists); "Production" where a test needs what production does.</summary>
-    public string EnvironmentName { get; init; } = "Development";
-
     /// <summary>Portal:Registration; null leaves the portal's default (Closed).</summary>
     public string? Registration { get; init; }
 
@@ -35,28 +32,6 @@ public sealed partial class PortalFactory
         {
             builder.UseSetting(key, value);
         }
-
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ClientAddressFromHeader>());
-    }
-
-    /// <summary>The header a test sets to play a client at another address (the test server has none).</summary>
-    public const string ClientAddressHeader = "X-Test-Client-Address";
-
-    private sealed class ClientAddressFromHeader : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (IPAddress.TryParse(context.Request.Headers[ClientAddressHeader].ToString(), out var address))
-                {
-                    context.Connection.RemoteIpAddress = address;
-                }
-
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 
     /// <summary>A browser on https://localhost, so Secure cookies (as in Production) come back.</summary>

@@ -35,8 +35,8 @@ public partial class PortalFactory : WebApplicationFactory<Program>
 
     public int FailedAttemptsPerUser { get; init; } = 10;
 
-    /// <summary>The hosting environment the portal runs in; only <see cref="ProductionPortalFactory"/> changes it.</summary>
-    protected virtual string EnvironmentName => "Development";
+    /// <summary>Development by default (the demo user exists); "Production" where a test needs what production does (see <see cref="ProductionPortalFactory"/>).</summary>
+    public string EnvironmentName { get; init; } = "Development";
 
     /// <summary>Where the test clients send their requests (https, and not localhost, lets HSTS show).</summary>
     protected virtual Uri BaseAddress => new("http://localhost");
@@ -46,9 +46,6 @@ public partial class PortalFactory : WebApplicationFactory<Program>
 
     /// <summary>Sends all log output (Trace and up) to <see cref="Logs"/> instead of the console.</summary>
     public bool CaptureLogs { get; init; }
-
-    /// <summary>Extra settings a test class needs, applied last.</summary>
-    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -72,11 +69,6 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Api:Clients:1:ClientSecret", ApiClientSecret);
         builder.UseSetting("Api:Clients:1:Entitlements:0", global::QrLoginPortal.Api.ApiEntitlements.ReadAuthenticatorConfig);
         builder.UseSetting("Api:Profiles:0", "Verify Profile");
-        foreach (var (key, value) in Settings)
-        {
-            builder.UseSetting(key, value);
-        }
-
         if (CaptureLogs)
         {
             // A rule for this provider alone outranks every category rule of appsettings.json.

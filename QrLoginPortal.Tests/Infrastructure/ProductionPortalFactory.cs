@@ -7,7 +7,7 @@ namespace QrLoginPortal.Tests.Infrastructure;
 /// </summary>
 public sealed class ProductionPortalFactory : PortalFactory
 {
-    protected override string EnvironmentName => "Production";
+    public ProductionPortalFactory() => EnvironmentName = "Production";
 
     protected override Uri BaseAddress => new("https://portal.example");
 }

@@ -75,7 +75,7 @@ public sealed class ProductionHardeningTests(ProductionPortalFactory portal) : I
     {
         // The factory lowers the default to Warning for quiet test output; the categories' own
         // defaults in appsettings.json must hold even under an Information default.
-        await using var informational = new ProductionPortalFactory { Settings = new Dictionary<string, string> { ["Logging:LogLevel:Default"] = "Information" } };
+        await using var informational = new ProductionPortalFactory { Settings = new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Information" } };
         var loggers = informational.Services.GetRequiredService<ILoggerFactory>();
 
         Assert.False(loggers.CreateLogger("OpenIddict.Server.OpenIddictServerDispatcher").IsEnabled(LogLevel.Information));
