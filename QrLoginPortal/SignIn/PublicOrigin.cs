@@ -41,6 +41,14 @@ public static class PublicOrigin
             context.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.PublicOrigin);
     }
 
+    /// <summary>The path of the phone's approval page, before the code.</summary>
+    public const string ApprovalPathPrefix = "/qr/";
+
     /// <summary>The approval page a QR code leads to.</summary>
-    public static string ApprovalUrl(string origin, string lsi) => $"{origin.TrimEnd('/')}/qr/{Uri.EscapeDataString(lsi)}";
+    public static string ApprovalUrl(string origin, string lsi) => $"{origin.TrimEnd('/')}{ApprovalPathPrefix}{Uri.EscapeDataString(lsi)}";
+
+    /// <summary>Whether a local return URL is a phone's approval link (it signs in to approve another device).</summary>
+    public static bool IsApprovalPath(string? localUrl) =>
+        localUrl is not null && localUrl.Length > ApprovalPathPrefix.Length
+        && localUrl.StartsWith(ApprovalPathPrefix, StringComparison.OrdinalIgnoreCase);
 }

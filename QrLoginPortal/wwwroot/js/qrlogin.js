@@ -23,6 +23,16 @@ window.qrLogin = {
     },
 };
 
+// On a phone-sized screen the sign-in page leads with the password and passkey form (app.css puts it
+// first): open it too, since the QR code on that page is for another device to scan.
+const openPasswordFormOnPhones = () => {
+    if (window.matchMedia("(max-width: 600px)").matches) {
+        document.querySelectorAll("details[data-open-on-phone]").forEach((details) => { details.open = true; });
+    }
+};
+openPasswordFormOnPhones();
+window.Blazor?.addEventListener?.("enhancedload", openPasswordFormOnPhones);
+
 // "Print" buttons of the badge sheets open the browser's print dialog (no inline handlers).
 document.addEventListener("click", (event) => {
     if (event.target instanceof Element && event.target.closest("[data-print]")) {
