@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -108,6 +109,122 @@ public sealed class QrLoginPanelTests : BunitContext
     }
 
     [Fact]
+    public async Task Denied_IsACompactState_WithoutTheEmptyFrameOrCountdown()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.DenyAsync(lsi, "user-1", null, null);
+
+        cut.WaitForAssertion(() => Assert.Equal("denied", cut.Find(".qr-panel").GetAttribute("data-state")));
+        Assert.Empty(cut.FindAll(".qr-frame"));
+        Assert.Empty(cut.FindAll(".qr-countdown"));
+    }
+
+    [Fact]
+    public async Task Expired_OnAVisiblePage_GetsANewCodeByItself()
+    {
+        JSInterop.Setup<bool>("qrLogin.isVisible").SetResult(true);
+        var cut = RenderPanel();
+        var firstLsi = LsiOf(WaitForLink(cut));
+        var firstId = cut.Instance.TransactionId;
+
+        await ExpireAsync();
+
+        cut.WaitForAssertion(() => Assert.NotEqual(firstId, cut.Instance.TransactionId));
+        var secondLsi = LsiOf(WaitForLink(cut));
+        Assert.NotEqual(firstLsi, secondLsi);
+        Assert.Equal(QrLoginPanel.PanelView.Waiting, cut.Instance.View);
+        Assert.Equal(AttemptResult.Approved, await _engine.Service.ApproveAsync(secondLsi, "user-1", false, null, null));
+    }
+
+    [Fact]
+    public async Task Expired_AfterFiveAutomaticRenewals_ShowsACompactStateWithTheButton_AndAClickStartsOver()
+    {
+        JSInterop.Setup<bool>("qrLogin.isVisible").SetResult(true);
+        var cut = RenderPanel();
+        WaitForLink(cut);
+        for (var renewal = 1; renewal <= QrLoginPanel.AutomaticRenewals; renewal++)
+        {
+            var before = cut.Instance.TransactionId;
+            await ExpireAsync();
+            cut.WaitForAssertion(() => Assert.NotEqual(before, cut.Instance.TransactionId));
+            WaitForLink(cut);
+        }
+
+        await ExpireAsync();
+
+        cut.WaitForAssertion(() => Assert.Contains("This code has expired", cut.Markup));
+        Assert.Equal("expired", cut.Find(".qr-panel").GetAttribute("data-state"));
+        Assert.Empty(cut.FindAll(".qr-countdown"));
+        Assert.Empty(cut.FindAll(".qr-frame"));
+        await cut.Find("button").ClickAsync(new());
+        WaitForLink(cut);
+        var clicked = cut.Instance.TransactionId;
+        await ExpireAsync();
+        cut.WaitForAssertion(() => Assert.NotEqual(clicked, cut.Instance.TransactionId));
+    }
+
+    [Fact]
+    public async Task Expired_OnAHiddenPage_WaitsForTheButton()
+    {
+        JSInterop.Setup<bool>("qrLogin.isVisible").SetResult(false);
+        var cut = RenderPanel();
+        WaitForLink(cut);
+        var firstId = cut.Instance.TransactionId;
+
+        await ExpireAsync();
+
+        cut.WaitForAssertion(() => Assert.Contains("This code has expired", cut.Markup));
+        Assert.Contains("New code", cut.Find("button").TextContent);
+        Assert.Equal(1, await CountTransactionsAsync());
+        Assert.Equal(firstId, cut.Instance.TransactionId);
+    }
+
+    [Fact]
+    public async Task Expired_WhenTheAddressMayCreateNoMoreCodes_ShowsTheButton_AndDoesNotLoop()
+    {
+        JSInterop.Setup<bool>("qrLogin.isVisible").SetResult(true);
+        var settings = await _engine.Settings.GetAsync();
+        settings.ExpirySeconds = 10;
+        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null);
+        _engine.EngineOptions.CreatedPerMinutePerIp = 1;
+        var cut = RenderPanel();
+        WaitForLink(cut);
+
+        await ExpireAsync(seconds: 11);
+
+        cut.WaitForAssertion(() => Assert.Contains("Too many codes were requested", cut.Markup));
+        Assert.Contains("New code", cut.Find("button").TextContent);
+        Assert.Equal(1, await CountTransactionsAsync());
+        Assert.Single(JSInterop.Invocations, i => i.Identifier == "qrLogin.isVisible");
+    }
+
+    [Fact]
+    public async Task CancelledByAnAdministrator_SaysSo_NotDenied()
+    {
+        var cut = RenderPanel();
+        WaitForLink(cut);
+
+        await _engine.Service.CancelByAdminAsync(cut.Instance.TransactionId!.Value, "admin-1", null);
+
+        cut.WaitForAssertion(() => Assert.Contains("cancelled by an administrator", cut.Markup));
+        Assert.DoesNotContain("denied", cut.Markup);
+        Assert.Contains("New code", cut.Find("button").TextContent);
+    }
+
+    [Fact]
+    public async Task StopAllPending_SaysCancelledByAnAdministrator()
+    {
+        var cut = RenderPanel();
+        WaitForLink(cut);
+
+        await _engine.Service.CancelAllPendingAsync("admin-1", null);
+
+        cut.WaitForAssertion(() => Assert.Contains("cancelled by an administrator", cut.Markup));
+    }
+
+    [Fact]
     public async Task Disabled_SaysQrSignInIsOff()
     {
         var settings = await _engine.Settings.GetAsync();
@@ -153,6 +270,18 @@ public sealed class QrLoginPanelTests : BunitContext
         await DisposeComponentsAsync();
 
         Assert.Equal(AttemptResult.NotAvailable, await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null));
+    }
+
+    private async Task ExpireAsync(int seconds = 121)
+    {
+        _engine.Clock.Advance(TimeSpan.FromSeconds(seconds));
+        await _engine.Service.ExpireOverdueAsync();
+    }
+
+    private async Task<int> CountTransactionsAsync()
+    {
+        await using var db = _engine.Database.CreateDbContext();
+        return await db.QrTransactions.CountAsync();
     }
 
     private IRenderedComponent<QrLoginPanel> RenderPanel() => Render<QrLoginPanel>(p => p

@@ -188,7 +188,7 @@ public sealed class QrLoginService(
             id.ToString(), ip, cancelled == 1 ? "cancelled by an administrator" : "not pending any more", ct);
         if (cancelled == 1)
         {
-            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
+            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
         }
 
         return cancelled == 1;
@@ -208,7 +208,7 @@ public sealed class QrLoginService(
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct) == 1)
             {
                 cancelled++;
-                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
+                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
             }
         }
 

@@ -4,7 +4,8 @@ using System.Collections.Immutable;
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>What a waiter learns when a transaction changes. Carries no secret and no user data.</summary>
-public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At);
+/// <param name="CancelledByAdmin">A FAILED that an administrator caused (not the phone's Deny): the waiting page says so.</param>
+public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false);
 
 /// <summary>
 /// Pushes state changes to whoever waits on a transaction. Keyed by transaction id, so a change

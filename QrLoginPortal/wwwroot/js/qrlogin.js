@@ -7,6 +7,11 @@ window.qrLogin = {
         }
     },
 
+    // Whether someone can see the page: only then does an expired code get a new one by itself.
+    isVisible() {
+        return document.visibilityState === "visible";
+    },
+
     countdown(element, remainingMs) {
         if (!element) {
             return;
