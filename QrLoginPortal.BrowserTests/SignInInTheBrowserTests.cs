@@ -83,6 +83,32 @@ public sealed class SignInInTheBrowserTests(BrowserFixture fixture) : BrowserTes
     }
 
     [Fact]
+    public async Task ApprovalPage_CountsDown_AndTurnsIntoExpiredByItself()
+    {
+        var admin = await NewDesktopPageAsync();
+        await SignInWithPasswordAsync(admin, PortalServer.AdminEmail, PortalServer.AdminPassword);
+        try
+        {
+            await SaveSettingAsync(admin, "expiry", "10");
+            var desktop = await NewDesktopPageAsync();
+            await desktop.GotoAsync("/login");
+            var approvalUrl = await ReadQrAsync(desktop);
+            var phone = await SignedInPhoneAsync();
+
+            await phone.GotoAsync(approvalUrl);
+
+            await Expect(phone.Locator(".requester [role=timer]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^0:(0[0-9]|10)$"));
+            await Expect(phone.GetByText("This code has expired.")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+            await Expect(phone.GetByRole(AriaRole.Button, new() { Name = "Approve" })).Not.ToBeVisibleAsync();
+            await ShotAsync(phone, "phone-code-expired");
+        }
+        finally
+        {
+            await RestoreDefaultSettingsAsync();
+        }
+    }
+
+    [Fact]
     public async Task CameraScan_OnThePhoneScannerPage_CompletesTheSignIn()
     {
         var desktop = await NewDesktopPageAsync();

@@ -73,6 +73,30 @@ public sealed partial class PhoneSignInTests(PortalFactory portal) : IClassFixtu
     }
 
     [Fact]
+    public async Task ApprovalPage_ShowsHowLongTheCodeStaysValid_AndSaysOneSecondInTheSingular()
+    {
+        using var phone = portal.CreateBrowser(PhoneAgent);
+        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+        var code = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.7", "Mozilla/5.0 Chrome/140.0"));
+        portal.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        var page = await phone.GetPageAsync("/qr/" + Uri.EscapeDataString(code.Lsi));
+
+        Assert.Contains("<dd>1 second ago</dd>", page);
+        Assert.Matches("data-countdown-seconds=\"119\"[^>]*>1:59</span>", page);
+        Assert.Contains("This code has expired.", page);
+        Assert.Contains("data-expired-notice hidden", page);
+    }
+
+    [Fact]
+    public void Plural_SaysOneInTheSingular_AndEveryOtherCountInThePlural()
+    {
+        Assert.Equal("1 badge", Plural.Of(1, "badge"));
+        Assert.Equal("0 signed-in browsers", Plural.Of(0, "signed-in browser"));
+        Assert.Equal("2 seconds", Plural.Of(2, "second"));
+    }
+
+    [Fact]
     public async Task ViewingEnableAuthenticator_ChangesNothing_SoThePhoneStaysSignedIn()
     {
         var userId = await portal.CreateUserAsync("authenticator-view@test.local");

@@ -58,7 +58,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
 
         await cut.Find("button[data-testid=void-role]").ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Contains("Voided 1 badge(s) of User", cut.Find("[data-testid=message]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("Voided 1 badge of User", cut.Find("[data-testid=message]").TextContent));
         Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
     }
 

@@ -68,7 +68,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
 
         await cut.Find("button[data-testid=stop-all]").ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Contains("2 pending code(s) cancelled", cut.Find("[data-testid=message]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("2 pending codes cancelled", cut.Find("[data-testid=message]").TextContent));
         Assert.NotNull(cut.Find("[data-testid=stopped]"));
         Assert.Equal(QrTransactionState.Failed, (await Engine.Service.GetAsync(first.Id, first.Dsi))!.State);
         Assert.Equal(QrTransactionState.Failed, (await Engine.Service.GetAsync(second.Id, second.Dsi))!.State);

@@ -77,7 +77,7 @@ public sealed class UsersPageTests : AdminPageTestContext
 
         await userRow.QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Contains("is locked; 1 signed-in browser(s) signed out", cut.Find("[data-testid=message]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("is locked; 1 signed-in browser signed out", cut.Find("[data-testid=message]").TextContent));
         Assert.Contains("Locked", cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).TextContent);
         Assert.False(await sessions.IsActiveAsync(session, "user-id"));
     }

@@ -31,7 +31,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         var issued = await badges.IssueForUsersAsync(userIds, actor.UserId, actor.Ip, ct);
         return issued.Count == 0
             ? (null, UserActionResult.Refused("Nobody is listed to issue a badge to."))
-            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {issued.Count} badge(s)."));
+            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {Plural.Of(issued.Count, "badge")}."));
     }
 
     /// <summary>New badges for every unlocked member of a role, as one sheet to print.</summary>
@@ -46,7 +46,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         var issued = await badges.IssueForRoleAsync(role, actor.UserId, actor.Ip, ct);
         return issued.Count == 0
             ? (null, UserActionResult.Refused($"No unlocked member of {role} to issue a badge to."))
-            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {issued.Count} badge(s) for {role}."));
+            : (printJobs.Create(actor.UserId!, [.. issued.Select(b => b.ToPrintable())]), UserActionResult.Done($"Issued {Plural.Of(issued.Count, "badge")} for {role}."));
     }
 
     /// <summary>Insecure ID badges (the QR names the person) for one user or a whole role; refused unless the policy has them on.</summary>
@@ -60,7 +60,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         var printable = await badges.IdBadgesAsync(userIds, actor.UserId, actor.Ip, ct);
         return printable.Count == 0
             ? (null, UserActionResult.Refused("No ID badges to print: switch insecure ID badges on in the policy, and choose someone who can sign in."))
-            : (printJobs.Create(actor.UserId!, printable), UserActionResult.Done($"{printable.Count} ID badge(s) ready to print."));
+            : (printJobs.Create(actor.UserId!, printable), UserActionResult.Done($"{Plural.Of(printable.Count, "ID badge")} ready to print."));
     }
 
     public async Task<UserActionResult> VoidAsync(AdminActor actor, string userId, CancellationToken ct = default)
@@ -80,6 +80,6 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
         }
 
         var voided = await badges.VoidAllForRoleAsync(role, actor.UserId, actor.Ip, ct);
-        return UserActionResult.Done($"Voided {voided} badge(s) of {role}.");
+        return UserActionResult.Done($"Voided {Plural.Of(voided, "badge")} of {role}.");
     }
 }

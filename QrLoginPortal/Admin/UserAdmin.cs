@@ -127,7 +127,7 @@ public sealed class UserAdmin(
 
             var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct);
             await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
-            return UserActionResult.Done($"{user.Email} is locked; {ended} signed-in browser(s) signed out.");
+            return UserActionResult.Done($"{user.Email} is locked; {Plural.Of(ended, "signed-in browser")} signed out.");
         }, ct);
 
     public Task<UserActionResult> UnlockAsync(AdminActor actor, string userId, CancellationToken ct = default) =>

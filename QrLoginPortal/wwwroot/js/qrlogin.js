@@ -12,7 +12,7 @@ window.qrLogin = {
         return document.visibilityState === "visible";
     },
 
-    countdown(element, remainingMs) {
+    countdown(element, remainingMs, onExpired) {
         if (!element) {
             return;
         }
@@ -22,10 +22,32 @@ window.qrLogin = {
             element.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
             if (left > 0 && element.isConnected) {
                 setTimeout(show, 250);
+            } else if (left === 0 && typeof onExpired === "function") {
+                onExpired();
             }
         };
         show();
     },
+};
+
+// The phone's approval page: how long the code stays valid, counted down here from the seconds the
+// server rendered; at zero the page says the code expired and hides Approve/Deny (the server would
+// refuse them anyway).
+const startApprovalCountdowns = () => {
+    document.querySelectorAll("[data-countdown-seconds]:not([data-counting])").forEach((timer) => {
+        timer.setAttribute("data-counting", "");
+        const section = timer.closest("section") ?? document;
+        const expire = () => {
+            section.querySelectorAll("[data-expired-notice]").forEach((notice) => { notice.hidden = false; });
+            section.querySelectorAll("[data-hide-when-expired]").forEach((element) => { element.hidden = true; });
+        };
+        const seconds = Number(timer.getAttribute("data-countdown-seconds"));
+        if (!(seconds > 0)) {
+            expire();
+            return;
+        }
+        window.qrLogin.countdown(timer, seconds * 1000, expire);
+    });
 };
 
 // On a phone-sized screen the sign-in page leads with the password and passkey form (app.css puts it
@@ -35,8 +57,12 @@ const openPasswordFormOnPhones = () => {
         document.querySelectorAll("details[data-open-on-phone]").forEach((details) => { details.open = true; });
     }
 };
-openPasswordFormOnPhones();
-window.Blazor?.addEventListener?.("enhancedload", openPasswordFormOnPhones);
+const onPageLoad = () => {
+    openPasswordFormOnPhones();
+    startApprovalCountdowns();
+};
+onPageLoad();
+window.Blazor?.addEventListener?.("enhancedload", onPageLoad);
 
 // "Print" buttons of the badge sheets open the browser's print dialog (no inline handlers).
 document.addEventListener("click", (event) => {
