@@ -55,4 +55,34 @@ public sealed class PhoneSideInTheBrowserTests(BrowserFixture fixture) : Browser
         await desktop.Locator("img.qr-image").WaitForAsync();
         await Expect(desktop.Locator("#Input\\.Email")).Not.ToBeVisibleAsync();
     }
+
+    [Theory]
+    [InlineData("NotFoundError", true, "No camera was found on this device.")]
+    [InlineData("NotAllowedError", true, "Permission to use the camera was refused.")]
+    [InlineData("NotReadableError", true, "The camera is in use by another app")]
+    [InlineData("NotAllowedError", false, "only on a secure page (https, or localhost)")]
+    public async Task CameraError_IsExplainedByItsCause(string errorName, bool secure, string expected)
+    {
+        var phone = await SignedInPhoneAsync();
+        await phone.GotoAsync("/scan");
+
+        var text = await phone.EvaluateAsync<string>("([name, secure]) => window.qrCamera.describeError({ name }, secure)",
+            new object[] { errorName, secure });
+
+        Assert.Contains(expected, text);
+        Assert.DoesNotContain("https", secure ? text : "");
+    }
+
+    [Fact]
+    public async Task ScannerPage_OnADeviceWithoutACamera_SaysSo_NotThatItNeedsHttps()
+    {
+        // This headless Chromium has no camera device (no fake-camera flags), so getUserMedia throws NotFoundError.
+        var phone = await SignedInPhoneAsync();
+
+        await phone.GotoAsync("/scan");
+
+        await Expect(phone.Locator("#scan-status")).ToContainTextAsync("No camera was found on this device.");
+        await Expect(phone.Locator("#scan-status")).Not.ToContainTextAsync("https");
+        await ShotAsync(phone, "scanner-no-camera");
+    }
 }

@@ -17,8 +17,7 @@
         video,
         say,
         facingMode: "user",
-        noCamera: "No camera could be opened here (it needs https). Type the code under your badge's QR instead.",
-        denied: "Camera permission was denied. Allow the camera for this site, or type the code under your badge's QR.",
+        otherWay: "Or type the code under your badge's QR instead.",
         looking: "Hold your badge up to the camera, inside the frame.",
         accept(text) {
             if (!prefixes.some((prefix) => text.startsWith(prefix))) {

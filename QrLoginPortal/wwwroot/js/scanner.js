@@ -25,8 +25,7 @@
         video,
         say,
         facingMode: "environment",
-        noCamera: "No camera could be opened here (it needs https). Open the link under the code instead.",
-        denied: "Camera permission was denied. Allow the camera for this site, or open the link under the code instead.",
+        otherWay: "Or open the link under the code instead.",
         looking: "Looking for a sign-in code…",
         accept(text) {
             const url = approvalUrl(text);
