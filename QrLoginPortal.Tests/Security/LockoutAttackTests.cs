@@ -171,6 +171,28 @@ public sealed class LockoutAttackTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
     }
 
+    [Fact]
+    public async Task Scim_SaysActive_DuringAFailedPasswordLockout_AndInactiveUnderAnAdminsLock()
+    {
+        var victimId = await _portal.CreateUserAsync(VictimEmail);
+        using var api = await _portal.CreateApiClientAsync();
+
+        await SetLockoutEndAsync(victimId, DateTimeOffset.UtcNow.AddMinutes(5));
+        var duringLockout = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v2.0/Users/{victimId}");
+        await SetLockoutEndAsync(victimId, ApplicationUser.AdminLockEnd);
+        var adminLocked = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v2.0/Users/{victimId}");
+
+        Assert.True(duringLockout.GetProperty("active").GetBoolean());
+        Assert.False(adminLocked.GetProperty("active").GetBoolean());
+    }
+
+    private async Task SetLockoutEndAsync(string userId, DateTimeOffset end)
+    {
+        using var scope = _portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        Assert.True((await users.SetLockoutEndDateAsync((await users.FindByIdAsync(userId))!, end)).Succeeded);
+    }
+
     private HttpClient Anonymous(string address)
     {
         var client = _portal.CreateDefaultClient();
