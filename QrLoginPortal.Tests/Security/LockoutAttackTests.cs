@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Api;
@@ -184,6 +185,18 @@ public sealed class LockoutAttackTests : IDisposable
 
         Assert.True(duringLockout.GetProperty("active").GetBoolean());
         Assert.False(adminLocked.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public void APerAddressLimitThatWouldReachTheLockout_StopsTheStart()
+    {
+        using var misconfigured = _portal.WithWebHostBuilder(builder => builder
+            .UseSetting("SignIn:FailedPasswordsPerAccountAndIp", "10")
+            .UseSetting("SignIn:LockoutAfterFailedPasswords", "10"));
+
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains("SignIn:FailedPasswordsPerAccountAndIp", error.ToString());
     }
 
     private async Task SetLockoutEndAsync(string userId, DateTimeOffset end)
