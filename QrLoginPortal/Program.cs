@@ -30,6 +30,7 @@ builder.AddQrLogin();
 builder.AddBadges();
 builder.AddQrSignIn();
 builder.AddRequestLimits();
+builder.AddCircuitLimits();
 builder.AddAdminConsole();
 builder.AddQrLoginApi();
 
@@ -51,6 +52,7 @@ else
 
 // Before the status-code pages, so a refused circuit stays a plain 403.
 app.UseSameOriginCircuits();
+app.UseCircuitLimits();
 app.UseStatusCodePagesOutsideApi("/not-found");
 app.UseHttpsRedirection();
 // Before authentication: OpenIddict's handlers read form bodies there.

@@ -131,6 +131,10 @@ public static class QrEndpoints
         {
             return (null, ApiError.TooMany(ex.RetryAfter));
         }
+        catch (QrLoginBusyException ex)
+        {
+            return (null, ApiError.Busy(ex.RetryAfter));
+        }
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes in the last minute.</exception>
     public void CountCreation(string? ip)
     {
-        var key = ip ?? "unknown";
+        var key = ClientAddress.LimitKey(ip);
         if (_createdPerIp.RetryAfter(key, options.Value.CreatedPerMinutePerIp) is { } retryAfter)
         {
             throw new QrAttemptsThrottledException(retryAfter);
