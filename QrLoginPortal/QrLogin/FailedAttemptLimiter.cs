@@ -85,7 +85,7 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     private (string Key, int Limit)[] Budgets(AttemptSource source)
     {
         var o = options.Value;
-        var ip = source.Ip ?? "unknown";
+        var ip = ClientAddress.LimitKey(source.Ip);
         return source.ApiClientId is { } client
             ? [($"client|{client}", o.FailedAttemptsPerApiClient)]
             : [($"user|{source.UserId}|{ip}", o.FailedAttemptsPerUser), ($"ip|{ip}", o.FailedAttemptsPerIp)];

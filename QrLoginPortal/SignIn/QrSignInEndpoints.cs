@@ -60,7 +60,7 @@ public static class QrSignInEndpoints
             foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy, AuthnRateLimitPolicy })
             {
                 options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    ClientAddress.LimitKey(context),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             }
         });
