@@ -124,7 +124,7 @@ public sealed class UserAdmin(
                 return UserActionResult.Refused($"{user.Email} could not be locked: {failure}");
             }
 
-            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct);
+            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct, SessionEndCause.AccountLocked);
             await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
             return UserActionResult.Done($"{user.Email} is locked; {ended} signed-in browser(s) signed out.");
         }, ct);

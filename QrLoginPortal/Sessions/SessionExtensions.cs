@@ -13,6 +13,7 @@ public static class SessionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSessions(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
         builder.Services.AddSingleton<SessionStore>();
 
         // Identity re-creates the principal when it revalidates the security stamp: keep the session id.
