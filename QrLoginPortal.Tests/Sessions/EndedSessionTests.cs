@@ -86,9 +86,9 @@ public sealed class EndedSessionTests(PortalFactory portal) : IClassFixture<Port
     }
 
     [Fact]
-    public async Task ASessionEndedByItsStaleCookie_TellsItsPages_Too()
+    public async Task ASecurityStampChange_EndsTheUsersSessions_AndTellsTheirPages_AtOnce()
     {
-        // The security-stamp path (password changed elsewhere): the cookie's next request ends the session, and its pages hear of it.
+        // Two-factor, e-mail, role or password changed: Identity renews the stamp; the open pages must not wait for the next stamp check.
         var userId = await portal.CreateUserAsync("told-stamp@test.local");
         using var browser = portal.CreateBrowser();
         await browser.SignInWithPasswordAsync("told-stamp@test.local", PortalFactory.DemoPassword);
@@ -100,12 +100,39 @@ public sealed class EndedSessionTests(PortalFactory portal) : IClassFixture<Port
             Assert.True((await users.UpdateSecurityStampAsync((await users.FindByIdAsync(userId))!)).Succeeded);
         }
 
-        portal.Clock.Advance(TimeSpan.FromMinutes(2));
-        await browser.Http.GetAsync("/account");
-
         var ended = await told.Task.WaitAsync(EventTimeout);
-        Assert.Equal(userId, ended.UserId);
-        Assert.NotNull(ended.SessionId);
+        Assert.Equal(new SessionsEnded(userId, null, SessionEndCause.SignedOut), ended);
+        Assert.NotNull(Assert.Single(await Sessions.ListAsync(userId)).EndedAt);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await browser.Http.GetAsync("/account")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ChangingThePassword_EndsTheOtherBrowsersSession_AndTellsItsPages_AtOnce_WhileThisBrowserStaysSignedIn()
+    {
+        var userId = await portal.CreateUserAsync("changes-password@test.local");
+        using var laptop = portal.CreateBrowser();
+        using var phone = portal.CreateBrowser("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/140.0 Mobile Safari/537.36");
+        await laptop.SignInWithPasswordAsync("changes-password@test.local", PortalFactory.DemoPassword);
+        await phone.SignInWithPasswordAsync("changes-password@test.local", PortalFactory.DemoPassword);
+        var laptopSession = (await Sessions.ListAsync(userId)).Single(s => s.UserAgent!.Contains("Windows")).Id;
+        var told = new TaskCompletionSource<SessionsEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = Notifier.Subscribe(userId, ended => { told.TrySetResult(ended); return Task.CompletedTask; });
+
+        var form = await phone.GetPageAsync("/Account/Manage/ChangePassword");
+        var changed = await phone.PostFormAsync("/Account/Manage/ChangePassword", form, "change-password", new Dictionary<string, string>
+        {
+            ["Input.OldPassword"] = PortalFactory.DemoPassword,
+            ["Input.NewPassword"] = "Changed-Passw0rd!",
+            ["Input.ConfirmPassword"] = "Changed-Passw0rd!",
+        });
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, changed.StatusCode);
+        // No clock moved: the laptop's open pages hear of it now, not at the next stamp check.
+        var ended = await told.Task.WaitAsync(EventTimeout);
+        Assert.True(ended.Ends(laptopSession));
+        Assert.False(await Sessions.IsActiveAsync(laptopSession, userId));
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, (await laptop.Http.GetAsync("/account")).StatusCode);
+        Assert.Contains("changes-password@test.local", await phone.GetPageAsync("/account"));
     }
 
     [Theory]
