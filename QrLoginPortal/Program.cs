@@ -20,6 +20,7 @@ builder.Services.AddHttpContextAccessor();
 builder.AddPortalData();
 builder.AddPortalIdentity();
 builder.AddAudit();
+builder.AddSecretSafeLogging();
 builder.AddSessions();
 builder.AddSessionBearerTokens();
 builder.AddQrLogin();
