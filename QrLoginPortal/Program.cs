@@ -36,6 +36,7 @@ var app = builder.Build();
 app.UseTrustedForwardedHeaders();
 // First, so every response carries the headers, whichever later step produces it.
 app.UseSecurityHeaders();
+app.UseCookiePolicy();
 
 if (app.Environment.IsDevelopment())
 {
