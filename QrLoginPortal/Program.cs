@@ -24,6 +24,7 @@ builder.AddPortalIdentity();
 builder.AddPortalEmail();
 builder.AddAccounts();
 builder.AddAudit();
+builder.AddSecretSafeLogging();
 builder.AddSessions();
 builder.AddSessionBearerTokens();
 builder.AddQrLogin();
@@ -39,6 +40,7 @@ var app = builder.Build();
 app.UseTrustedForwardedHeaders();
 // First, so every response carries the headers, whichever later step produces it.
 app.UseSecurityHeaders();
+app.UseCookiePolicy();
 
 if (app.Environment.IsDevelopment())
 {

@@ -28,15 +28,16 @@ public sealed class QrLoginService(
     public async Task<NewQrTransaction> CreateAsync(QrRequester requester, string profileId = QrLoginDefaults.ProfileId,
         CancellationToken ct = default)
     {
+        // First: once stopping, the database may already be going away.
+        if (ShuttingDown)
+        {
+            throw new QrLoginBusyException(QrCapacity.PendingRetryAfter);
+        }
+
         var settings = await settingsStore.GetAsync(ct);
         if (!settings.Enabled)
         {
             throw new QrLoginDisabledException();
-        }
-
-        if (ShuttingDown)
-        {
-            throw new QrLoginBusyException(QrCapacity.PendingRetryAfter);
         }
 
         limiter.CountCreation(requester.Ip);
