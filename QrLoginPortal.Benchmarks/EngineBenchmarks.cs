@@ -41,8 +41,10 @@ public static class EngineBenchmarks
             var clock = TimeProvider.System;
             var audit = new AuditLog(factory, clock);
             var notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
-            var limiter = new FailedAttemptLimiter(clock, Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue }));
-            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, audit, clock,
+            // No caps: the benchmark measures the engine, not the limits.
+            var options = Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue, MaxPending = int.MaxValue, CreatedPerMinute = int.MaxValue });
+            var limiter = new FailedAttemptLimiter(clock, options);
+            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, new QrCapacity(clock, options), audit, clock,
                 NullLogger<QrLoginService>.Instance);
             var binding = new byte[32];
             var requester = new QrRequester("203.0.113.10", "bench", binding);

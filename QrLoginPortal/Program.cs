@@ -24,12 +24,14 @@ builder.AddPortalIdentity();
 builder.AddPortalEmail();
 builder.AddAccounts();
 builder.AddAudit();
+builder.AddSecretSafeLogging();
 builder.AddSessions();
 builder.AddSessionBearerTokens();
 builder.AddQrLogin();
 builder.AddBadges();
 builder.AddQrSignIn();
 builder.AddRequestLimits();
+builder.AddCircuitLimits();
 builder.AddAdminConsole();
 builder.AddQrLoginApi();
 
@@ -38,6 +40,7 @@ var app = builder.Build();
 app.UseTrustedForwardedHeaders();
 // First, so every response carries the headers, whichever later step produces it.
 app.UseSecurityHeaders();
+app.UseCookiePolicy();
 
 if (app.Environment.IsDevelopment())
 {
@@ -51,6 +54,7 @@ else
 
 // Before the status-code pages, so a refused circuit stays a plain 403.
 app.UseSameOriginCircuits();
+app.UseCircuitLimits();
 app.UseStatusCodePagesOutsideApi("/not-found");
 app.UseHttpsRedirection();
 // Before authentication: OpenIddict's handlers read form bodies there.

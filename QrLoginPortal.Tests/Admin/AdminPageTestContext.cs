@@ -42,6 +42,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<AdminGuard>();
         Services.AddSingleton<TransactionMonitor>();
         Services.AddSingleton<AuditQueries>();
+        Services.AddSingleton<ISessionNotifier>(Notifier);
         Services.AddSingleton<SessionStore>();
         Services.AddSingleton<UserAdmin>();
         // Password links are also mailed: queued here, never sent.
@@ -60,12 +61,17 @@ public abstract class AdminPageTestContext : BunitContext
         Auth.SetAuthorized("admin@test.local");
         Auth.SetRoles(Roles.Admin);
         Auth.SetPolicies(Policies.Admin);
-        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"));
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"), new Claim(SessionStore.SessionClaim, AdminSessionId.ToString()));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         Render<MudPopoverProvider>();
     }
 
     protected EngineFixture Engine { get; }
+
+    /// <summary>The session (signed-in browser) the page belongs to; live until a test ends it.</summary>
+    protected Guid AdminSessionId { get; } = Guid.NewGuid();
+
+    protected InProcessSessionNotifier Notifier { get; } = new(Microsoft.Extensions.Logging.Abstractions.NullLogger<InProcessSessionNotifier>.Instance);
     protected BunitAuthorizationContext Auth { get; }
 
     protected override ValueTask DisposeAsyncCore()
@@ -89,6 +95,10 @@ public abstract class AdminPageTestContext : BunitContext
         db.Users.Add(NewUser("admin-id", "admin@test.local"));
         db.Users.Add(NewUser("user-id", "user@test.local"));
         db.UserRoles.Add(new IdentityUserRole<string> { UserId = "admin-id", RoleId = role.Id });
+        db.UserSessions.Add(new UserSession
+        {
+            Id = AdminSessionId, UserId = "admin-id", CreatedAt = Engine.Clock.GetUtcNow(), LastSeenAt = Engine.Clock.GetUtcNow(), Method = "pwd",
+        });
         db.SaveChanges();
     }
 

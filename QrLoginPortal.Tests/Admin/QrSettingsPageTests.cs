@@ -13,6 +13,7 @@ using QrLoginPortal.Admin;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
+using QrLoginPortal.Sessions;
 using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.Admin;
@@ -98,7 +99,9 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
         Auth.SetAuthorized("user@test.local");
         Auth.SetRoles();
         Auth.SetPolicies();
-        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "user-id"));
+        // Signed in, in a live session: only the missing role refuses the save.
+        var session = await new SessionStore(Engine.Database, Engine.Audit, Engine.Clock).StartAsync("user-id", "pwd", false, null, null);
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "user-id"), new Claim(SessionStore.SessionClaim, session.ToString()));
         var cut = Render<QrSettingsPage>();
         cut.WaitForAssertion(() => Input(cut, "lsi-length"));
 

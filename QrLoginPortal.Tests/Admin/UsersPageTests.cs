@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Admin;
@@ -50,6 +51,22 @@ public sealed class UsersPageTests : AdminPageTestContext
         Assert.Equal(3, await db.Users.CountAsync());
         Assert.Equal("New Person", (await db.Users.SingleAsync(u => u.Email == "new.person@test.local")).DisplayName);
         Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.UserCreate && e.UserId == "admin-id"));
+    }
+
+    [Fact]
+    public async Task Create_RightAfterThisBrowsersSessionEnded_IsRefused_AndCreatesNothing()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        // Signed out from another browser; the circuit's principal still says admin.
+        Assert.True(await Services.GetRequiredService<SessionStore>().EndAsync(AdminSessionId, "admin-id", "signed out from another browser", "admin-id", null));
+        await cut.Find("input[data-testid=new-email]").InputAsync(new() { Value = "after.sign-out@test.local" });
+        await cut.Find("button[data-testid=create]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("This browser was signed out", cut.Find("[data-testid=error]").TextContent));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.False(await db.Users.AnyAsync(u => u.Email == "after.sign-out@test.local"));
     }
 
     [Fact]

@@ -57,8 +57,10 @@ public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<Po
     {
         var userId = await portal.CreateUserAsync("not-admin-api@test.local");
 
+        var actor = await portal.ActorAsync(userId, "x");
+
         await Assert.ThrowsAsync<AdminAccessDeniedException>(() =>
-            Clients.CreateAsync(new AdminActor(userId, "x", null), "Sneaky", [ApiEntitlements.ReadUsers]));
+            Clients.CreateAsync(actor, "Sneaky", [ApiEntitlements.ReadUsers]));
     }
 
     private async Task<HttpStatusCode> TokenStatusAsync(string clientId, string secret)

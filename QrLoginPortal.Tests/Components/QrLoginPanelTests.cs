@@ -272,6 +272,32 @@ public sealed class QrLoginPanelTests : BunitContext
         Assert.Equal(AttemptResult.NotAvailable, await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null));
     }
 
+    [Fact]
+    public async Task AtThePortalsPendingCap_ANewPanelSaysBusy_AndTheWaitingOneGoesOn()
+    {
+        _engine.EngineOptions.MaxPending = 1;
+        var waiting = RenderPanel();
+        var lsi = LsiOf(WaitForLink(waiting));
+
+        var refused = RenderPanel();
+
+        refused.WaitForAssertion(() => Assert.Contains("busy right now", refused.Markup));
+        await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null);
+        waiting.WaitForAssertion(() => Assert.Contains("Signing you in", waiting.Markup));
+    }
+
+    [Fact]
+    public async Task OnShutdown_TheCodeIsWithdrawn_AndThePanelSaysThePortalIsRestarting()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.CancelPendingForShutdownAsync();
+
+        cut.WaitForAssertion(() => Assert.Contains("restarting", cut.Markup));
+        Assert.Equal(QrLoginPortal.QrLogin.AttemptResult.NotAvailable, await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null));
+    }
+
     private async Task ExpireAsync(int seconds = 121)
     {
         _engine.Clock.Advance(TimeSpan.FromSeconds(seconds));

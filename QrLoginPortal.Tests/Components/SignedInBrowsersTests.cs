@@ -55,6 +55,24 @@ public sealed class SignedInBrowsersTests : BunitContext
     }
 
     [Fact]
+    public async Task FromABrowserWhoseSessionEnded_SigningAnotherOut_IsRefused()
+    {
+        var here = await _sessions.StartAsync("user-1", "qr", false, "203.0.113.1", "Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36");
+        var phone = await _sessions.StartAsync("user-1", "pwd", true, "198.51.100.2", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1");
+        SignInAs("user-1", here);
+        var cut = Render<SignedInBrowsers>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        // This browser is signed out elsewhere while its page stays open.
+        Assert.True(await _sessions.EndAsync(here, "user-1", "signed out from another browser", "user-1", null));
+        var phoneRow = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("iPhone"));
+        await phoneRow.QuerySelector("button")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("This browser was signed out", cut.Find("[data-testid=sessions-error]").TextContent));
+        Assert.True(await _sessions.IsActiveAsync(phone, "user-1"));
+    }
+
+    [Fact]
     public void WithNoSessions_SaysSo()
     {
         SignInAs("user-2", Guid.NewGuid());

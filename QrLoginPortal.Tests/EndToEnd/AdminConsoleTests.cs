@@ -199,7 +199,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
     public async Task ANonAdmin_CallingTheServicesDirectly_GetsNothing()
     {
         var userId = await portal.CreateUserAsync("sneaky@test.local");
-        var sneaky = new AdminActor(userId, "sneaky@test.local", null);
+        var sneaky = await portal.ActorAsync(userId, "sneaky@test.local");
         var target = await portal.CreateUserAsync("target@test.local");
 
         await Assert.ThrowsAsync<AdminAccessDeniedException>(() => portal.Services.GetRequiredService<UserAdmin>().LockAsync(sneaky, target));

@@ -17,7 +17,8 @@ public sealed class EngineFixture : IDisposable
         Audit = new AuditLog(Database, Clock);
         Settings = new QrSettingsStore(Database, Audit, Clock);
         Limiter = new FailedAttemptLimiter(Clock, Options.Create(EngineOptions));
-        Service = new QrLoginService(Database, Settings, Notifier, Limiter, Audit, Clock, NullLogger<QrLoginService>.Instance);
+        Capacity = new QrCapacity(Clock, Options.Create(EngineOptions));
+        Service = new QrLoginService(Database, Settings, Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
     public TestDatabase Database { get; }
@@ -27,6 +28,7 @@ public sealed class EngineFixture : IDisposable
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
     public FailedAttemptLimiter Limiter { get; }
+    public QrCapacity Capacity { get; }
     public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerIp = 100, FailedAttemptsPerApiClient = 100, FailedAttemptsPerHour = 50, CreatedPerMinutePerIp = 100 };
 
     public static readonly QrRequester Browser = new("203.0.113.10", "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36",

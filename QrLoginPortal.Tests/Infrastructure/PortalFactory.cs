@@ -95,8 +95,16 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         return (await users.FindByEmailAsync(email))!.Id;
     }
 
-    /// <summary>The configured first administrator, as an admin service sees the one acting.</summary>
-    public async Task<global::QrLoginPortal.Admin.AdminActor> AdminActorAsync() => new(await UserIdAsync(AdminEmail), AdminEmail, "127.0.0.1");
+    /// <summary>The configured first administrator, as an admin service sees the one acting: signed in, in a live session of their own.</summary>
+    public async Task<global::QrLoginPortal.Admin.AdminActor> AdminActorAsync() => await ActorAsync(await UserIdAsync(AdminEmail), AdminEmail);
+
+    /// <summary>An actor for <paramref name="userId"/> in a new live session, as a page of their signed-in browser would act.</summary>
+    public async Task<global::QrLoginPortal.Admin.AdminActor> ActorAsync(string userId, string name)
+    {
+        var sessionId = await Services.GetRequiredService<global::QrLoginPortal.Sessions.SessionStore>()
+            .StartAsync(userId, "pwd", false, "127.0.0.1", "test");
+        return new(userId, name, "127.0.0.1", sessionId);
+    }
 
     /// <summary>Creates a confirmed user (optionally an admin) and returns their id.</summary>
     public async Task<string> CreateUserAsync(string email, string password = DemoPassword, bool admin = false)

@@ -111,6 +111,19 @@ public sealed class FailedAttemptLimiterTests : IDisposable
     }
 
     [Fact]
+    public async Task AnElevenWayRace_ForOneValidCode_LeavesTheUserFreeToApproveTheNext()
+    {
+        var raced = await Service.CreateAsync(EngineFixture.Browser);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 11)
+            .Select(_ => Task.Run(() => Service.ApproveAsync(raced.Lsi, "racer", false, "198.51.100.4", null))));
+
+        Assert.Single(results, r => r == AttemptResult.Approved);
+        var next = await Service.CreateAsync(EngineFixture.Browser);
+        Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(next.Lsi, "racer", false, "198.51.100.4", null));
+    }
+
+    [Fact]
     public async Task AUsersFailures_CountPerAddress_SoAnotherAddressOfTheirsIsNotHeldUp()
     {
         var real = await Service.CreateAsync(EngineFixture.Browser);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Api;
@@ -169,6 +170,40 @@ public sealed class LockoutAttackTests : IDisposable
         var right = await owner.PostAsJsonAsync(AuthnEndpoints.Path,
             new { type = "username+password", username = VictimEmail, password = PortalFactory.DemoPassword });
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task Scim_SaysActive_DuringAFailedPasswordLockout_AndInactiveUnderAnAdminsLock()
+    {
+        var victimId = await _portal.CreateUserAsync(VictimEmail);
+        using var api = await _portal.CreateApiClientAsync();
+
+        await SetLockoutEndAsync(victimId, DateTimeOffset.UtcNow.AddMinutes(5));
+        var duringLockout = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v2.0/Users/{victimId}");
+        await SetLockoutEndAsync(victimId, ApplicationUser.AdminLockEnd);
+        var adminLocked = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v2.0/Users/{victimId}");
+
+        Assert.True(duringLockout.GetProperty("active").GetBoolean());
+        Assert.False(adminLocked.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public void APerAddressLimitThatWouldReachTheLockout_StopsTheStart()
+    {
+        using var misconfigured = _portal.WithWebHostBuilder(builder => builder
+            .UseSetting("SignIn:FailedPasswordsPerAccountAndIp", "10")
+            .UseSetting("SignIn:LockoutAfterFailedPasswords", "10"));
+
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains("SignIn:FailedPasswordsPerAccountAndIp", error.ToString());
+    }
+
+    private async Task SetLockoutEndAsync(string userId, DateTimeOffset end)
+    {
+        using var scope = _portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        Assert.True((await users.SetLockoutEndDateAsync((await users.FindByIdAsync(userId))!, end)).Succeeded);
     }
 
     private HttpClient Anonymous(string address)

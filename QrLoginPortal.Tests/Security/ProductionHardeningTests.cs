@@ -59,6 +59,18 @@ public sealed class ProductionHardeningTests(ProductionPortalFactory portal) : I
     }
 
     [Fact]
+    public async Task BehindATlsProxyThatIsNotConfigured_PagesStillWork_AndTheCookiesAreStillSecure()
+    {
+        // The request looks like plain http to the portal; the browser talks https to the proxy.
+        using var http = portal.CreateClient(new() { AllowAutoRedirect = false, BaseAddress = new Uri("http://portal.example") });
+
+        var response = await http.GetAsync("/login");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.All(response.Headers.GetValues("Set-Cookie"), c => Assert.Contains("; secure", c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task TheAuthenticationStepsRedirect_CarriesTheSecurityHeaders()
     {
         using var http = portal.CreateClient(new() { AllowAutoRedirect = false, BaseAddress = new Uri("https://portal.example") });

@@ -119,13 +119,18 @@ public sealed class UserAdmin(
 
             if (await FirstFailureAsync(
                     () => users.SetLockoutEnabledAsync(user, true),
-                    () => users.SetLockoutEndDateAsync(user, ApplicationUser.AdminLockEnd),
-                    () => users.UpdateSecurityStampAsync(user)) is { } failure)
+                    () => users.SetLockoutEndDateAsync(user, ApplicationUser.AdminLockEnd)) is { } failure)
             {
                 return UserActionResult.Refused($"{user.Email} could not be locked: {failure}");
             }
 
-            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct);
+            // Sessions end before the stamp changes, so their open pages are told it was a lock.
+            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct, SessionEndCause.AccountLocked);
+            if (await FirstFailureAsync(() => users.UpdateSecurityStampAsync(user)) is { } stampFailure)
+            {
+                return UserActionResult.Refused($"{user.Email} is locked and signed out, but their security stamp could not be renewed: {stampFailure}");
+            }
+
             await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
             return UserActionResult.Done($"{user.Email} is locked; {Plural.Of(ended, "signed-in browser")} signed out.");
         }, ct);

@@ -21,14 +21,19 @@ public sealed record ApiError(string Code, string Message, IReadOnlyDictionary<s
     public static IResult Disabled() =>
         Results.Json(new ApiError("qr_disabled", "QR sign-in is disabled by the administrator."), statusCode: 403);
 
-    public static IResult TooMany(TimeSpan retryAfter) => new TooManyResult((int)Math.Ceiling(retryAfter.TotalSeconds));
+    public static IResult TooMany(TimeSpan retryAfter) => new RetryLaterResult(429, "too_many_requests", "Too many requests.", retryAfter);
 
-    private sealed class TooManyResult(int seconds) : IResult
+    /// <summary>The portal as a whole is at a cap (not this caller's fault): 503 with Retry-After.</summary>
+    public static IResult Busy(TimeSpan retryAfter) =>
+        new RetryLaterResult(503, "busy", "The portal is busy with too many sign-ins at once.", retryAfter);
+
+    private sealed class RetryLaterResult(int status, string code, string message, TimeSpan retryAfter) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Json(new ApiError("too_many_requests", $"Too many requests. Try again in {seconds} seconds."), statusCode: 429)
+            return Results.Json(new ApiError(code, $"{message} Try again in {seconds} seconds."), statusCode: status)
                 .ExecuteAsync(httpContext);
         }
     }

@@ -70,7 +70,7 @@ public static class QrEndpoints
     }
 
     private static async Task<IResult> PollAsync(HttpContext context, Guid id, string? dsi, string? wait, QrLoginService qrLogin,
-        ITransactionNotifier notifier, TimeProvider clock)
+        ITransactionNotifier notifier, SecretGuessLimiter guesses, TimeProvider clock)
     {
         if (string.IsNullOrEmpty(dsi))
         {
@@ -82,10 +82,18 @@ public static class QrEndpoints
             return badWait;
         }
 
+        // A wrong dsi is a guess at the browser side's secret: the same budget as a wrong nonce in the module chain.
+        var guessKey = SecretGuessLimiter.KeyOf(context);
+        if (guesses.RetryAfter(guessKey) is { } retryAfter)
+        {
+            return ApiError.TooMany(retryAfter);
+        }
+
         var ct = context.RequestAborted;
         var view = await qrLogin.GetAsync(id, dsi, ct);
         if (view is null)
         {
+            guesses.RecordFailure(guessKey);
             return ApiError.NotFound();
         }
 
@@ -130,6 +138,10 @@ public static class QrEndpoints
         catch (QrAttemptsThrottledException ex)
         {
             return (null, ApiError.TooMany(ex.RetryAfter));
+        }
+        catch (QrLoginBusyException ex)
+        {
+            return (null, ApiError.Busy(ex.RetryAfter));
         }
     }
 

@@ -347,12 +347,12 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt);
 
     /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null.</summary>
-    private TimeSpan? AddressWait(string address) => _failuresPerAddress.RetryAfter(address, _limits.FailuresPerAddress);
+    private TimeSpan? AddressWait(string address) => _failuresPerAddress.RetryAfter(ClientAddress.LimitKey(address), _limits.FailuresPerAddress);
 
     /// <summary>Counts a wrong badge; how long wrong badges must wait because the portal-wide budget is spent, or null.</summary>
     private TimeSpan? CountFailure(string address)
     {
-        _failuresPerAddress.Add(address);
+        _failuresPerAddress.Add(ClientAddress.LimitKey(address));
         _failuresOverall.Add("*");
         return _failuresOverall.RetryAfter("*", _limits.FailuresPerHour);
     }

@@ -39,14 +39,14 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     /// <exception cref="QrAttemptsThrottledException">This source may not try another code yet.</exception>
     public void ThrowIfThrottled(AttemptSource source)
     {
+        var budgets = Budgets(source);
         TimeSpan? wait = null;
-        foreach (var (key, limit) in Budgets(source))
+        foreach (var (key, limit) in budgets)
         {
             wait = Longest(wait, _perSource.RetryAfter(key, limit));
         }
 
-        var own = Budgets(source)[0].Key;
-        if (wait is null && _perSource.RetryAfter(own, 1) is { } ownFailures)
+        if (wait is null && _perSource.RetryAfter(budgets[0].Key, 1) is { } ownFailures)
         {
             wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour) is { } global
                 ? TimeSpan.FromTicks(Math.Min(global.Ticks, ownFailures.Ticks))
@@ -72,7 +72,7 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes in the last minute.</exception>
     public void CountCreation(string? ip)
     {
-        var key = ip ?? "unknown";
+        var key = ClientAddress.LimitKey(ip);
         if (_createdPerIp.RetryAfter(key, options.Value.CreatedPerMinutePerIp) is { } retryAfter)
         {
             throw new QrAttemptsThrottledException(retryAfter);
@@ -85,7 +85,7 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     private (string Key, int Limit)[] Budgets(AttemptSource source)
     {
         var o = options.Value;
-        var ip = source.Ip ?? "unknown";
+        var ip = ClientAddress.LimitKey(source.Ip);
         return source.ApiClientId is { } client
             ? [($"client|{client}", o.FailedAttemptsPerApiClient)]
             : [($"user|{source.UserId}|{ip}", o.FailedAttemptsPerUser), ($"ip|{ip}", o.FailedAttemptsPerIp)];

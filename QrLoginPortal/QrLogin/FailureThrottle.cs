@@ -45,7 +45,8 @@ public sealed class FailureThrottle(TimeProvider clock, FailureLimits limits)
 
     private static (string Address, string Pair, string Subject) Keys(string subject, string? address)
     {
-        address ??= "unknown";
+        // IPv6 counts per /64, as every per-address limit does.
+        address = ClientAddress.LimitKey(address);
         return ($"a|{address}", $"p|{subject}|{address}", $"s|{subject}");
     }
 

@@ -14,8 +14,10 @@ public static class QrLoginExtensions
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
         builder.Services.AddSingleton<QrSettingsStore>();
         builder.Services.AddSingleton<FailedAttemptLimiter>();
+        builder.Services.AddSingleton<QrCapacity>();
         builder.Services.AddSingleton<QrLoginService>();
         builder.Services.AddHostedService<QrSweeper>();
+        builder.Services.AddHostedService<QrShutdown>();
         return builder;
     }
 }

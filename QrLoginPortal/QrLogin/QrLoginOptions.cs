@@ -31,7 +31,15 @@ public sealed class QrLoginOptions
     [Range(1, 1_000_000)]
     public int FailedAttemptsPerApiClient { get; set; } = 100;
 
-    /// <summary>New QR codes one client address may ask for per minute.</summary>
+    /// <summary>PENDING codes the whole portal may hold at once; past it new sign-in pages say "busy" (the API answers 503).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxPending { get; set; } = 5_000;
+
+    /// <summary>New QR codes the whole portal may make per minute, across all addresses.</summary>
+    [Range(1, 10_000_000)]
+    public int CreatedPerMinute { get; set; } = 3_000;
+
+    /// <summary>New QR codes one client address (an IPv6 /64 counts as one) may ask for per minute.</summary>
     [Range(1, 1_000_000)]
     public int CreatedPerMinutePerIp { get; set; } = 30;
 }

@@ -14,6 +14,7 @@ public sealed class QrLoginService(
     QrSettingsStore settingsStore,
     ITransactionNotifier notifier,
     FailedAttemptLimiter limiter,
+    QrCapacity capacity,
     AuditLog audit,
     TimeProvider clock,
     ILogger<QrLoginService> logger)
@@ -23,9 +24,16 @@ public sealed class QrLoginService(
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
     /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes.</exception>
+    /// <exception cref="QrLoginBusyException">The portal holds or made as many codes as it may; try again shortly.</exception>
     public async Task<NewQrTransaction> CreateAsync(QrRequester requester, string profileId = QrLoginDefaults.ProfileId,
         CancellationToken ct = default)
     {
+        // First: once stopping, the database may already be going away.
+        if (ShuttingDown)
+        {
+            throw new QrLoginBusyException(QrCapacity.PendingRetryAfter);
+        }
+
         var settings = await settingsStore.GetAsync(ct);
         if (!settings.Enabled)
         {
@@ -33,6 +41,11 @@ public sealed class QrLoginService(
         }
 
         limiter.CountCreation(requester.Ip);
+        await using (var counting = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var at = clock.GetUtcNow();
+            capacity.Reserve(await counting.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending && t.ExpiresAt > at, ct));
+        }
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
         for (var attempt = 1; ; attempt++)
@@ -197,6 +210,30 @@ public sealed class QrLoginService(
     /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
     public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
     {
+        var cancelled = await CancelPendingAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
+            $"{cancelled} pending transaction(s) cancelled", ct);
+        return cancelled;
+    }
+
+    /// <summary>True once the portal is stopping: no new codes, and pages told why their code ended.</summary>
+    public bool ShuttingDown { get; private set; }
+
+    /// <summary>
+    /// The portal is stopping: every PENDING code is cancelled and its page told, so a phone can no
+    /// longer approve a code whose page will never be able to claim it. No new codes from now on.
+    /// </summary>
+    public async Task<int> CancelPendingForShutdownAsync(CancellationToken ct = default)
+    {
+        ShuttingDown = true;
+        var cancelled = await CancelPendingAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
+            details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
+        return cancelled;
+    }
+
+    private async Task<int> CancelPendingAsync(CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pending = await db.QrTransactions.AsNoTracking()
@@ -212,8 +249,6 @@ public sealed class QrLoginService(
             }
         }
 
-        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
-            $"{cancelled} pending transaction(s) cancelled", ct);
         return cancelled;
     }
 

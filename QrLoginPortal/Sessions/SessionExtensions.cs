@@ -13,7 +13,9 @@ public static class SessionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSessions(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
         builder.Services.AddSingleton<SessionStore>();
+        SessionEndingUserManager.Register(builder.Services);
 
         // Identity re-creates the principal when it revalidates the security stamp: keep the session id.
         builder.Services.Configure<SecurityStampValidatorOptions>(options => options.OnRefreshingPrincipal = context =>

@@ -16,8 +16,9 @@ public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedA
 /// was ended is refused on its next request, so "sign out that browser" takes effect at once.
 /// </summary>
 /// <param name="signInNotices">Told of every session that starts (it mails a notice for QR sign-ins); optional for engine-only tests.</param>
+/// <param name="notifier">Told of every ended session, so the open pages of that browser leave at once; optional for engine-only tests.</param>
 public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    Accounts.NewSignInNotices? signInNotices = null)
+    Accounts.NewSignInNotices? signInNotices = null, ISessionNotifier? notifier = null)
 {
     /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
     public const string SessionClaim = "qrl:sid";
@@ -160,7 +161,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
     /// <summary>Ends one session of <paramref name="userId"/>; false when it is not theirs or already ended.</summary>
     public async Task<bool> EndAsync(Guid sessionId, string userId, string reason, string? actorUserId, string? ip,
-        CancellationToken ct = default)
+        CancellationToken ct = default, SessionEndCause cause = SessionEndCause.SignedOut)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -171,13 +172,15 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         {
             await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, sessionId.ToString(), ip,
                 $"{reason} (user {userId})", ct);
+            await PublishAsync(new SessionsEnded(userId, sessionId, cause));
         }
 
         return ended == 1;
     }
 
     /// <summary>Ends every open session of <paramref name="userId"/> (lock, password reset by an admin, …).</summary>
-    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default)
+    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default,
+        SessionEndCause cause = SessionEndCause.SignedOut)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -188,10 +191,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         {
             await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip,
                 $"{reason}: {ended} session(s) ended", ct);
+            await PublishAsync(new SessionsEnded(userId, null, cause));
         }
 
         return ended;
     }
+
+    private Task PublishAsync(SessionsEnded ended) => notifier?.PublishAsync(ended) ?? Task.CompletedTask;
 
     /// <summary>The user's sessions, open ones first, then the most recent ended ones.</summary>
     public async Task<IReadOnlyList<SessionView>> ListAsync(string userId, int recentEnded = 10, CancellationToken ct = default)

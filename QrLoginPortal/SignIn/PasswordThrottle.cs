@@ -21,6 +21,15 @@ public sealed class PasswordThrottle(TimeProvider clock, IOptions<SignInLimitsOp
     /// <summary>Counts a refused password (wrong, unknown account, locked or not allowed: alike).</summary>
     public void RecordFailure(string? userName, string? ip) => _throttle.RecordFailure(Subject(userName), ip);
 
+    /// <summary>A sign-in form's refusal of a throttled address: 429 with Retry-After, and the message the form shows.</summary>
+    public static string Refuse(HttpContext context, TimeSpan wait)
+    {
+        var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"Too many failed sign-ins from this address. Try again in {(seconds + 59) / 60} minute(s), or sign in with your phone.";
+    }
+
     /// <summary>Whether a password sign-in result is a failure to count (a second factor still to come is not).</summary>
     public static bool IsFailure(Microsoft.AspNetCore.Identity.SignInResult result) => !result.Succeeded && !result.RequiresTwoFactor;
 

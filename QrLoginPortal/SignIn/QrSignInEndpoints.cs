@@ -56,11 +56,11 @@ public static class QrSignInEndpoints
 
             // Each endpoint family (ticket redemption, approval page, SSO, authn API) has its own budget
             // per client address, so traffic to one cannot use up another's.
-            var permitsPerMinute = builder.Configuration.GetValue($"{SectionName}:RequestsPerMinutePerIp", 30);
+            var permitsPerMinute = (builder.Configuration.GetSection(SignInLimitsOptions.Section).Get<SignInLimitsOptions>() ?? new()).RequestsPerMinutePerIp;
             foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy, AuthnRateLimitPolicy })
             {
                 options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    ClientAddress.LimitKey(context),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             }
         });

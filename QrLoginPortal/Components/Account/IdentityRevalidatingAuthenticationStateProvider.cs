@@ -9,8 +9,9 @@ using QrLoginPortal.Sessions;
 namespace QrLoginPortal.Components.Account;
 
 // Revalidates the connected user of an interactive circuit every minute: the security stamp and
-// the session of the cookie, so a browser signed out from elsewhere (or a locked user) loses the
-// circuit's authentication within a minute, and its HTTP requests at once.
+// the session of the cookie. Pages are told at once when their session ends (SignedOutWatcher, through
+// ISessionNotifier) and every admin action checks its session; this is the backstop for a session
+// ended where no notifier reaches (another node before a shared bus exists, a row changed by hand).
 internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         ILoggerFactory loggerFactory,
         IServiceScopeFactory scopeFactory,

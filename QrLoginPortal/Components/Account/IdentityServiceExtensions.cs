@@ -46,9 +46,13 @@ public static class IdentityServiceExtensions
             options.ExpireTimeSpan = TimeSpan.FromDays(14);
         });
 
-        // The antiforgery cookie is Secure outside Development, like the session cookie it protects.
-        services.AddAntiforgery(options => options.Cookie.SecurePolicy =
-            builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always);
+        // Every cookie (antiforgery included) is Secure outside Development. Through the cookie policy
+        // rather than antiforgery's own SecurePolicy, which refuses plain-http requests with an
+        // exception, and behind a TLS-terminating proxy every request looks like plain http.
+        if (!builder.Environment.IsDevelopment())
+        {
+            services.Configure<CookiePolicyOptions>(options => options.Secure = CookieSecurePolicy.Always);
+        }
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin).AddRequirements(new StillAdminRequirement()));

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace QrLoginPortal.SignIn;
+namespace QrLoginPortal.QrLogin;
 
 /// <summary>
 /// The key every per-address limit counts under. One IPv6 subscriber usually holds a whole /64

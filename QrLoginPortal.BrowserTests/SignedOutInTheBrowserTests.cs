@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.BrowserTests.Infrastructure;
+using QrLoginPortal.Data;
+
+namespace QrLoginPortal.BrowserTests;
+
+/// <summary>Ended means ended, now: a page left open in a browser that was signed out elsewhere goes to the sign-in page by itself.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class SignedOutInTheBrowserTests(BrowserFixture fixture) : BrowserTestBase(fixture)
+{
+    private const string Password = "Signed-0ut-Passw0rd!";
+
+    [Fact]
+    public async Task AnOpenPage_WhoseBrowserIsSignedOutFromAnother_LandsOnTheSignInPage_WithTheNotice()
+    {
+        var email = $"signed-out-{Guid.NewGuid():N}@browser.test";
+        await CreateUserAsync(email);
+        var laptop = await NewDesktopPageAsync();
+        await SignInWithPasswordAsync(laptop, email, Password);
+        await laptop.GotoAsync("/account/sessions");
+        // The page's circuit is up and watching its session (not just the prerendered HTML).
+        await laptop.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
+        await ShotAsync(laptop, "laptop-open");
+
+        var phone = await SignedInPhoneAsync(email, Password);
+        await phone.GotoAsync("/account/sessions");
+        await phone.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
+        var laptopRow = phone.Locator("tbody tr").Filter(new() { HasNotText = "This browser" });
+        await Expect(laptopRow).ToHaveCountAsync(1);
+        var clock = Stopwatch.StartNew();
+        await laptopRow.Locator("[data-testid=end-session]").ClickAsync();
+
+        await laptop.WaitForURLAsync(url => url.Contains("/login?ended=browser", StringComparison.Ordinal));
+        await Expect(laptop.Locator("[data-testid=signed-out-notice]")).ToHaveTextAsync("You were signed out of this browser.");
+        TestContext.Current.TestOutputHelper?.WriteLine($"sign-out click on the phone -> notice on the laptop: {clock.Elapsed.TotalMilliseconds:0} ms");
+        await ShotAsync(laptop, "laptop-signed-out");
+        // The full load re-checked the cookie: the laptop is signed out, the phone is not.
+        Assert.DoesNotContain(await laptop.Context.CookiesAsync(), c => c.Name == ".AspNetCore.Identity.Application");
+        await Expect(phone.GetByText("was signed out")).ToBeVisibleAsync();
+        await ShotAsync(phone, "phone-after");
+    }
+
+    private async Task CreateUserAsync(string email)
+    {
+        await using var scope = Fixture.Server.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var created = await users.CreateAsync(new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true }, Password);
+        Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Security.Claims;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using QrLoginPortal.Components.Layout;
+using QrLoginPortal.Sessions;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.Components;
+
+/// <summary>Every interactive page carries the watcher (Routes.razor): when its browser's session ends, the page leaves.</summary>
+public sealed class SignedOutWatcherTests : BunitContext
+{
+    private readonly EngineFixture _engine = new();
+    private readonly InProcessSessionNotifier _notifier = new(NullLogger<InProcessSessionNotifier>.Instance);
+    private readonly SessionStore _sessions;
+    private readonly BunitAuthorizationContext _auth;
+
+    public SignedOutWatcherTests()
+    {
+        _sessions = new SessionStore(_engine.Database, _engine.Audit, _engine.Clock, notifier: _notifier);
+        Services.AddSingleton<ISessionNotifier>(_notifier);
+        Services.AddSingleton(_sessions);
+        _auth = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    private NavigationManager Navigation => Services.GetRequiredService<NavigationManager>();
+
+    protected override ValueTask DisposeAsyncCore()
+    {
+        _engine.Dispose();
+        return base.DisposeAsyncCore();
+    }
+
+    [Fact]
+    public async Task WhenThisBrowsersSessionIsEnded_ThePageLeavesForTheSignInPage_WithTheNotice()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        Assert.Equal(1, _notifier.SubscriptionCount);
+
+        await _sessions.EndAsync(here, "user-1", "signed out from another browser", "user-1", null);
+
+        WaitForForcedLoad("/login?ended=browser");
+    }
+
+    [Fact]
+    public async Task WhenTheAccountIsLocked_ThePageLeaves_SayingSo()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+
+        await _sessions.EndAllAsync("user-1", "account locked", "admin", null, cause: SessionEndCause.AccountLocked);
+
+        WaitForForcedLoad("/login?ended=locked");
+    }
+
+    [Fact]
+    public async Task AnotherBrowsersSessionEnding_LeavesThisPageAlone()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        var phone = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        await _sessions.StartAsync("user-2", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        var before = Navigation.Uri;
+
+        await _sessions.EndAsync(phone, "user-1", "signed out from another browser", "user-1", null);
+        await _sessions.EndAllAsync("user-2", "account locked", "admin", null, cause: SessionEndCause.AccountLocked);
+
+        // The handlers of both events have run by now: a session that is not this page's returns at once.
+        Assert.Equal(before, Navigation.Uri);
+        Assert.Equal(1, _notifier.SubscriptionCount);
+        Assert.True(await _sessions.IsActiveAsync(here, "user-1"));
+    }
+
+    [Fact]
+    public async Task APageOpenedAfterItsSessionEnded_LeavesAtOnce()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        await _sessions.EndAsync(here, "user-1", "signed out", "user-1", null);
+        SignInAs("user-1", here);
+
+        Render<SignedOutWatcher>();
+
+        WaitForForcedLoad("/login?ended=browser");
+    }
+
+    [Fact]
+    public async Task AClosedPage_LeavesNoSubscriptionBehind()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        var cut = Render<SignedOutWatcher>();
+        Assert.Equal(1, _notifier.SubscriptionCount);
+
+        cut.Instance.Dispose();
+
+        Assert.Equal(0, _notifier.SubscriptionCount);
+    }
+
+    [Fact]
+    public async Task WhilePrerendering_ItWatchesNothing()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        Render<SignedOutWatcher>();
+
+        Assert.Equal(0, _notifier.SubscriptionCount);
+    }
+
+    [Fact]
+    public void AnAnonymousPage_WatchesNothing()
+    {
+        Render<SignedOutWatcher>();
+
+        Assert.Equal(0, _notifier.SubscriptionCount);
+    }
+
+    private void WaitForForcedLoad(string pathAndQuery)
+    {
+        var navigation = (BunitNavigationManager)Navigation;
+        // The page leaves from the notifier's delivery task: wait for that navigation (bounded), not for a time.
+        SpinWait.SpinUntil(() => navigation.History.Count > 0, TimeSpan.FromSeconds(10));
+        var entry = Assert.Single(navigation.History);
+        Assert.Equal(pathAndQuery, entry.Uri);
+        Assert.True(entry.Options.ForceLoad);
+    }
+
+    private void SignInAs(string userId, Guid sessionId)
+    {
+        _auth.SetAuthorized(userId);
+        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId), new Claim(SessionStore.SessionClaim, sessionId.ToString()));
+    }
+}
