@@ -140,7 +140,8 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
     private async Task<IPage> TrackAsync(IBrowserContext context)
     {
         _contexts.Add(context);
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a loaded 2-core machine a first request can take seconds; no test asserts speed.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 }
