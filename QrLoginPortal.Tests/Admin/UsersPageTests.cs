@@ -136,6 +136,8 @@ public sealed class UsersPageTests : AdminPageTestContext
 
         await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Contains("Chrome 140 on Android 14", cut.Find("[data-testid=user-sessions]").TextContent));
+        // The same words as the user's own page, not the stored short code "qr".
+        Assert.Equal("QR code", cut.Find("[data-testid=user-sessions] [data-testid=session-method]").TextContent);
         await cut.Find("[data-testid=user-sessions] button").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("signed out by an administrator", cut.Find("[data-testid=user-sessions]").TextContent));

@@ -43,7 +43,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.UserSessions.Add(session);
         db.AuditEvents.Add(audit.Create(AuditTypes.SignIn, AuditOutcomes.Success, userId, session.Id.ToString(), session.Ip,
-            $"method {session.Method}{(persistent ? ", kept signed in" : "")}"));
+            $"by {SignInMethods.Describe(session.Method)}{(persistent ? ", kept signed in" : "")}"));
         await db.SaveChangesAsync(ct);
         signInNotices?.SessionStarted(userId, session.Method, session.Ip, session.UserAgent, now);
         return session.Id;
