@@ -21,6 +21,18 @@ public sealed class UsersPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public void ALinkNamingAUser_OpensTheListSearchedForThem()
+    {
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("admin/users?search=user%40test.local");
+
+        var cut = Render<UsersPage>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Contains("user@test.local", cut.Find("tbody tr").TextContent);
+        Assert.Equal("user@test.local", cut.Find("input[data-testid=search]").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task Search_WithNoMatch_SaysSo()
     {
         var cut = Render<UsersPage>();
