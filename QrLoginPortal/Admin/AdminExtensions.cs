@@ -14,6 +14,7 @@ public static class AdminExtensions
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<UserAdmin>();
         builder.Services.AddSingleton<BadgeAdmin>();
+        builder.Services.AddSingleton<RoleAdmin>();
         return builder;
     }
 
