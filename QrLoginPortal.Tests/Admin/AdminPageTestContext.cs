@@ -51,6 +51,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
+        Services.AddSingleton<RoleAdmin>();
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>()

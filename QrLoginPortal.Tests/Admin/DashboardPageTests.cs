@@ -34,15 +34,41 @@ public sealed class DashboardPageTests : AdminPageTestContext
         await Engine.Service.CreateAsync(EngineFixture.Browser);
         Engine.Clock.Advance(TimeSpan.FromMinutes(3));
         await Engine.Service.ExpireOverdueAsync();
+        // A page closed (or a password used instead): cancelled, which is not a denial.
+        var abandoned = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.CancelAsync(abandoned.Id, abandoned.Dsi, null);
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
 
         var cut = Render<DashboardPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal("5", cut.Find("[data-testid=created]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal("7", cut.Find("[data-testid=created]").TextContent));
         Assert.Equal("3", cut.Find("[data-testid=approved]").TextContent);
         Assert.Equal("1", cut.Find("[data-testid=denied]").TextContent);
+        Assert.Equal("1", cut.Find("[data-testid=cancelled]").TextContent);
         Assert.Equal("1", cut.Find("[data-testid=expired]").TextContent);
+        Assert.Equal("1", cut.Find("[data-testid=pending]").TextContent);
         Assert.Equal("4.0 s", cut.Find("[data-testid=median]").TextContent);
         Assert.Empty(cut.FindAll("[data-testid=no-activity]"));
+    }
+
+    [Fact]
+    public async Task TheCountsAddUpToTheCodesShown_WhenACodeShownYesterdayIsAnsweredToday()
+    {
+        // Shown 23h59m ago, expired a few minutes later; then the window moves on by an hour:
+        // the code is no longer "shown in the last 24 hours", so its end must not be counted either.
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
+        Engine.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Engine.Service.ExpireOverdueAsync();
+        Engine.Clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1));
+        var fresh = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.ApproveAsync(fresh.Lsi, "user-id", false, null, null);
+
+        var cut = Render<DashboardPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-testid=created]").TextContent));
+        var parts = new[] { "approved", "denied", "cancelled", "expired", "pending" }
+            .Sum(id => int.Parse(cut.Find($"[data-testid={id}]").TextContent, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, parts);
     }
 }
 

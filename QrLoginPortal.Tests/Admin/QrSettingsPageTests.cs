@@ -21,6 +21,17 @@ namespace QrLoginPortal.Tests.Admin;
 public sealed class QrSettingsPageTests : AdminPageTestContext
 {
     [Fact]
+    public void ExplainsLsiAndDsiInPlainWords_NextToTheTechnicalNames()
+    {
+        var cut = Render<QrSettingsPage>();
+
+        cut.WaitForAssertion(() => Assert.Contains("the QR code carries to the phone", cut.Find("[data-testid=lsi-explained]").TextContent));
+        Assert.Contains("login session index", cut.Markup);
+        Assert.Contains("only the browser that showed the code", cut.Find("[data-testid=dsi-explained]").TextContent);
+        Assert.Contains("device session index", cut.Markup);
+    }
+
+    [Fact]
     public void ShowsTheSettingsInForce_WithTheirEntropy()
     {
         var cut = Render<QrSettingsPage>();

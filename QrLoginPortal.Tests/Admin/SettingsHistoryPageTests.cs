@@ -14,6 +14,7 @@ public sealed class SettingsHistoryPageTests : AdminPageTestContext
         var cut = Render<SettingsHistoryPage>();
 
         cut.WaitForAssertion(() => Assert.Contains("No versions recorded", cut.Find("[data-testid=empty]").TextContent));
+        Assert.Contains("lsi (login session index) is the one-time code inside the QR code", cut.Find("[data-testid=terms]").TextContent);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Equal("Scanned", cut.Find("[data-testid=state]").TextContent));
         await Engine.Service.ApproveAsync(created.Lsi, "user-id", false, null, null);
 
-        cut.WaitForAssertion(() => Assert.Equal("Success", cut.Find("[data-testid=state]").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal("Approved", cut.Find("[data-testid=state]").TextContent));
         Assert.Contains("user@test.local", cut.Find("tbody tr").TextContent);
         Assert.Contains("Chrome 140 on Linux", cut.Find("tbody tr").TextContent);
     }
@@ -53,7 +53,8 @@ public sealed class TransactionsPageTests : AdminPageTestContext
 
         await cut.Find("button[data-testid=cancel]").ClickAsync(new());
 
-        cut.WaitForAssertion(() => Assert.Equal("Failed", cut.Find("[data-testid=state]").TextContent));
+        // Nobody denied it: an administrator stopped it, so it reads "Cancelled", not "Failed" or "Denied".
+        cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find("[data-testid=state]").TextContent));
         Assert.Contains(pushes, p => p.State == QrTransactionState.Failed);
         Assert.Equal(AttemptResult.NotAvailable, await Engine.Service.ApproveAsync(created.Lsi, "user-id", false, null, null));
     }
@@ -89,10 +90,31 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         var cut = Render<TransactionsPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
 
-        await cut.Find("button[data-testid=filter-success]").ClickAsync(new());
+        await cut.Find("button[data-testid=filter-approved]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
-        Assert.Equal("Success", cut.Find("[data-testid=state]").TextContent);
+        Assert.Equal("Approved", cut.Find("[data-testid=state]").TextContent);
+    }
+
+    [Fact]
+    public async Task ADenialReadsDenied_AndACodeItsBrowserGaveUpReadsCancelled_EachWithItsOwnFilter()
+    {
+        var denied = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.DenyAsync(denied.Lsi, "user-id", null, null);
+        var abandoned = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        Assert.True(await Engine.Service.CancelAsync(abandoned.Id, abandoned.Dsi, null));
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        Assert.Equal(["Cancelled", "Denied"], cut.FindAll("[data-testid=state]").Select(e => e.TextContent).Order().ToArray());
+
+        await cut.Find("button[data-testid=filter-denied]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Equal("Denied", cut.Find("[data-testid=state]").TextContent);
+
+        await cut.Find("button[data-testid=filter-cancelled]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Equal("Cancelled", cut.Find("[data-testid=state]").TextContent));
+        Assert.Single(cut.FindAll("tbody tr"));
+        Assert.Empty(cut.FindAll("button[data-testid=filter-failed]"));
     }
 
     [Fact]

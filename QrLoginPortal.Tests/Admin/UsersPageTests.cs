@@ -21,6 +21,18 @@ public sealed class UsersPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public void ALinkNamingAUser_OpensTheListSearchedForThem()
+    {
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("admin/users?search=user%40test.local");
+
+        var cut = Render<UsersPage>();
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Contains("user@test.local", cut.Find("tbody tr").TextContent);
+        Assert.Equal("user@test.local", cut.Find("input[data-testid=search]").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task Search_WithNoMatch_SaysSo()
     {
         var cut = Render<UsersPage>();
@@ -136,6 +148,8 @@ public sealed class UsersPageTests : AdminPageTestContext
 
         await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Contains("Chrome 140 on Android 14", cut.Find("[data-testid=user-sessions]").TextContent));
+        // The same words as the user's own page, not the stored short code "qr".
+        Assert.Equal("QR code", cut.Find("[data-testid=user-sessions] [data-testid=session-method]").TextContent);
         await cut.Find("[data-testid=user-sessions] button").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("signed out by an administrator", cut.Find("[data-testid=user-sessions]").TextContent));

@@ -15,7 +15,7 @@ public sealed class AdminConsoleTests(PortalFactory portal) : IClassFixture<Port
     public static readonly TheoryData<string> AdminRoutes =
     [
         "/admin", "/admin/transactions", "/admin/users", "/admin/audit", "/admin/qr-settings", "/admin/qr-settings/history", "/admin/api-clients", "/admin/profiles",
-        "/admin/badges", "/admin/badges/print/some-job", AdminExtensions.AuditCsvPath,
+        "/admin/badges", "/admin/badges/print/some-job", "/admin/roles", AdminExtensions.AuditCsvPath,
     ];
 
     [Fact]

@@ -24,6 +24,19 @@ public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public async Task TheAccountMenu_LinksToTheSignedInBrowsersPage()
+    {
+        await portal.CreateUserAsync("session-menu@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-menu@test.local", PortalFactory.DemoPassword);
+
+        var page = await browser.GetPageAsync("/Account/Manage");
+
+        Assert.Contains("href=\"account/sessions\"", page);
+        Assert.Contains("Signed-in browsers", page);
+    }
+
+    [Fact]
     public async Task EndingASession_SignsThatBrowserOutOnItsNextRequest_AndOnlyThatOne()
     {
         var userId = await portal.CreateUserAsync("session-b@test.local");

@@ -14,6 +14,7 @@ public static class AdminExtensions
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<UserAdmin>();
         builder.Services.AddSingleton<BadgeAdmin>();
+        builder.Services.AddSingleton<RoleAdmin>();
         return builder;
     }
 
@@ -21,14 +22,14 @@ public static class AdminExtensions
     public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app)
     {
         app.MapGet(AuditCsvPath, async (HttpContext context, AuditQueries queries, AuditLog audit, TimeProvider clock,
-                string? type, string? user, DateTimeOffset? from, DateTimeOffset? to) =>
+                string? type, string? user, DateTimeOffset? from, DateTimeOffset? to, string? subject) =>
             {
                 // The Admin policy has already asked the database; the export itself is an audited act.
                 await audit.WriteAsync(AuditTypes.AuditExport, AuditOutcomes.Success,
                     context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, "audit-log",
-                    context.Connection.RemoteIpAddress?.ToString(), $"type={type} user={user} from={from:o} to={to:o}", context.RequestAborted);
+                    context.Connection.RemoteIpAddress?.ToString(), $"type={type} user={user} subject={subject} from={from:o} to={to:o}", context.RequestAborted);
 
-                return Results.Stream(stream => queries.WriteCsvAsync(new AuditFilter(type, user, from, to), stream, context.RequestAborted),
+                return Results.Stream(stream => queries.WriteCsvAsync(new AuditFilter(type, user, from, to, subject), stream, context.RequestAborted),
                     "text/csv; charset=utf-8", $"audit-{clock.GetUtcNow():yyyyMMdd-HHmmss}.csv");
             })
             .RequireAuthorization(Policies.Admin)

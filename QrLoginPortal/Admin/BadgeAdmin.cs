@@ -38,7 +38,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     public async Task<(string? PrintJob, UserActionResult Result)> IssueForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        if (!BadgeRoles.All.Contains(role))
+        if (!(await badges.RoleNamesAsync(ct)).Contains(role))
         {
             return (null, UserActionResult.Refused($"Unknown role '{role}'."));
         }
@@ -55,7 +55,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     {
         await guard.EnsureAsync(actor, ct);
         IReadOnlyList<string> userIds = userId is not null ? [userId]
-            : role is not null && BadgeRoles.All.Contains(role) ? await badges.MembersAsync(role, ct)
+            : role is not null && (await badges.RoleNamesAsync(ct)).Contains(role) ? await badges.MembersAsync(role, ct)
             : [];
         var printable = await badges.IdBadgesAsync(userIds, actor.UserId, actor.Ip, ct);
         return printable.Count == 0
@@ -74,7 +74,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     public async Task<UserActionResult> VoidAllForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        if (!BadgeRoles.All.Contains(role))
+        if (!(await badges.RoleNamesAsync(ct)).Contains(role))
         {
             return UserActionResult.Refused($"Unknown role '{role}'.");
         }

@@ -18,17 +18,26 @@ public sealed record TransactionRow(
     string? UserId,
     string? UserEmail)
 {
+    /// <summary>What happened to it, in the words every admin screen uses.</summary>
+    public QrOutcome Outcome => QrOutcomes.Of(State, Scanned, UserId);
+
     /// <summary>From showing the code to the approval; null unless approved.</summary>
     public TimeSpan? TimeToApprove => State == QrTransactionState.Success ? UpdatedAt - CreatedAt : null;
 }
 
-public sealed record TransactionFilter(QrTransactionState? State = null, string? User = null);
+public sealed record TransactionFilter(QrOutcome? Outcome = null, string? User = null);
 
+/// <summary>
+/// The codes shown in the last 24 hours and what became of each, so the parts always add up to
+/// <see cref="Created"/> (a code shown yesterday and answered today is not counted today).
+/// </summary>
 public sealed record DashboardFigures(
     int Created,
     int Approved,
     int Denied,
+    int Cancelled,
     int Expired,
+    int Pending,
     TimeSpan? MedianTimeToApprove,
     IReadOnlyList<HourlyCount> Hours);
 
@@ -46,9 +55,10 @@ public sealed class TransactionMonitor(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var query = Joined(db);
-        if (filter.State is { } state)
+        if (filter.Outcome is { } outcome)
         {
-            query = query.Where(r => r.T.State == state);
+            var ids = db.QrTransactions.Where(QrOutcomes.Is(outcome)).Select(t => t.Id);
+            query = query.Where(r => ids.Contains(r.T.Id));
         }
 
         if (!string.IsNullOrWhiteSpace(filter.User))
@@ -104,31 +114,32 @@ public sealed class TransactionMonitor(
         var now = clock.GetUtcNow();
         var since = now.AddHours(-24);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var events = await db.AuditEvents.AsNoTracking()
-            .Where(e => e.At >= since && e.Outcome == AuditOutcomes.Success
-                        && (e.Type == AuditTypes.QrCreate || e.Type == AuditTypes.QrApprove || e.Type == AuditTypes.QrDeny || e.Type == AuditTypes.QrExpire))
-            .Select(e => new { e.Type, e.At })
+        // From the codes themselves (kept for QrLogin:Retention, one day by default), not from audit
+        // events of the window: an answer today to a code shown yesterday would not add up.
+        var codes = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.CreatedAt >= since)
+            .Select(t => new { t.State, Scanned = t.ScannedAt != null, t.UserId, t.CreatedAt, t.UpdatedAt })
             .ToListAsync(ct);
-        var approvals = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.State == QrTransactionState.Success && t.UpdatedAt >= since)
-            .Select(t => new { t.CreatedAt, t.UpdatedAt })
-            .ToListAsync(ct);
+        var outcomes = codes.Select(c => (c.CreatedAt, c.UpdatedAt, Outcome: QrOutcomes.Of(c.State, c.Scanned, c.UserId))).ToList();
+        int Count(params QrOutcome[] wanted) => outcomes.Count(o => wanted.Contains(o.Outcome));
 
-        var durations = approvals.Select(a => a.UpdatedAt - a.CreatedAt).Order().ToList();
+        var durations = outcomes.Where(o => o.Outcome == QrOutcome.Approved).Select(o => o.UpdatedAt - o.CreatedAt).Order().ToList();
         TimeSpan? median = durations.Count == 0 ? null
             : durations.Count % 2 == 1 ? durations[durations.Count / 2]
             : (durations[durations.Count / 2 - 1] + durations[durations.Count / 2]) / 2;
 
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-23);
         var hours = Enumerable.Range(0, 24).Select(i => firstHour.AddHours(i)).Select(hour => new HourlyCount(hour,
-            events.Count(e => e.Type == AuditTypes.QrCreate && e.At >= hour && e.At < hour.AddHours(1)),
-            events.Count(e => e.Type == AuditTypes.QrApprove && e.At >= hour && e.At < hour.AddHours(1)))).ToList();
+            outcomes.Count(o => o.CreatedAt >= hour && o.CreatedAt < hour.AddHours(1)),
+            outcomes.Count(o => o.Outcome == QrOutcome.Approved && o.CreatedAt >= hour && o.CreatedAt < hour.AddHours(1)))).ToList();
 
         return new DashboardFigures(
-            events.Count(e => e.Type == AuditTypes.QrCreate),
-            events.Count(e => e.Type == AuditTypes.QrApprove),
-            events.Count(e => e.Type == AuditTypes.QrDeny),
-            events.Count(e => e.Type == AuditTypes.QrExpire),
+            outcomes.Count,
+            Count(QrOutcome.Approved),
+            Count(QrOutcome.Denied),
+            Count(QrOutcome.Cancelled),
+            Count(QrOutcome.Expired),
+            Count(QrOutcome.Pending, QrOutcome.Scanned),
             median,
             hours);
     }

@@ -34,6 +34,8 @@ public static class AuditTypes
     public const string UserUnlock = "user.unlock";
     public const string UserRoleAdd = "user.role.add";
     public const string UserRoleRemove = "user.role.remove";
+    public const string RoleCreate = "role.create";
+    public const string RoleDelete = "role.delete";
     public const string UserPasswordResetLink = "user.password-reset-link";
     public const string AdminRefused = "admin.refused";
     public const string AuditExport = "audit.export";
@@ -52,7 +54,7 @@ public static class AuditTypes
     public static readonly string[] All =
     [
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
-        UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, UserPasswordResetLink, AdminRefused, AuditExport,
+        UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, RoleCreate, RoleDelete, UserPasswordResetLink, AdminRefused, AuditExport,
         ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
         BadgeIssue, BadgeVoid, BadgeSignIn, BadgePolicyChange,
     ];

@@ -44,17 +44,19 @@ public sealed class BadgePolicy
     }
 
     /// <summary>The field errors of this policy; empty when it may be saved.</summary>
-    public IReadOnlyDictionary<string, string> Validate()
+    /// <param name="knownRoles">The roles that exist (<see cref="BadgeRoles.All"/> and those created by administrators); defaults to the built-in two.</param>
+    public IReadOnlyDictionary<string, string> Validate(IReadOnlyCollection<string>? knownRoles = null)
     {
+        knownRoles ??= BadgeRoles.All;
         var errors = new Dictionary<string, string>();
         if (LifetimeDays is < 0 or > MaxLifetimeDays)
         {
             errors[nameof(LifetimeDays)] = $"Badge lifetime must be 0 (never expires) to {MaxLifetimeDays} days.";
         }
 
-        if (AllowedRoles.Concat(SecondStepRoles).FirstOrDefault(r => !BadgeRoles.All.Contains(r)) is { } unknown)
+        if (AllowedRoles.Concat(SecondStepRoles).FirstOrDefault(r => !knownRoles.Contains(r, StringComparer.OrdinalIgnoreCase)) is { } unknown)
         {
-            errors[nameof(AllowedRoles)] = $"Unknown role '{unknown}': choose from {string.Join(", ", BadgeRoles.All)}.";
+            errors[nameof(AllowedRoles)] = $"Unknown role '{unknown}': choose from {string.Join(", ", knownRoles)}.";
         }
 
         if (SecondStepRoles.FirstOrDefault(r => !AllowedRoles.Contains(r)) is { } notAllowed)
@@ -66,7 +68,10 @@ public sealed class BadgePolicy
     }
 }
 
-/// <summary>The roles badge rules speak of: every non-administrator ("User") and administrators.</summary>
+/// <summary>
+/// The roles badge rules always know: every non-administrator ("User", not an Identity role) and administrators.
+/// Roles an administrator creates (admin/roles) come on top, from <see cref="BadgeService.RoleNamesAsync"/>.
+/// </summary>
 public static class BadgeRoles
 {
     public const string User = "User";

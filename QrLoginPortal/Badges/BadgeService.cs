@@ -69,7 +69,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(BadgePolicy proposed, string? actorUserId, string? actorName,
         string? ip, CancellationToken ct = default)
     {
-        var errors = proposed.Validate();
+        var errors = proposed.Validate(await RoleNamesAsync(ct));
         if (errors.Count > 0)
         {
             return errors;
@@ -164,7 +164,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         var policy = await GetPolicyAsync(ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return policy.Enabled && policy.AllowedRoles.Contains(await RoleOfAsync(db, userId, ct));
+        return policy.Enabled && Names(policy.AllowedRoles, await RolesOfAsync(db, userId, ct));
     }
 
     /// <summary>Whether the policy lets <paramref name="userId"/> print (a new) badge of their own.</summary>
@@ -177,7 +177,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return policy.AllowedRoles.Contains(await RoleOfAsync(db, userId, ct));
+        return Names(policy.AllowedRoles, await RolesOfAsync(db, userId, ct));
     }
 
     /// <summary>Whether the policy asks this user for their badge after their password.</summary>
@@ -190,7 +190,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return policy.SecondStepRoles.Contains(await RoleOfAsync(db, userId, ct));
+        return Names(policy.SecondStepRoles, await RolesOfAsync(db, userId, ct));
     }
 
     /// <summary>
@@ -222,10 +222,10 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             var badge = await db.Badges.AsNoTracking().Where(b => b.SecretHash == hash).Where(Badge.UsableAt(now))
                 .Where(b => db.Users.Where(u => u.Id == b.UserId).Any(unlocked))
                 .Select(b => new { b.Id, b.UserId }).SingleOrDefaultAsync(ct);
-            var role = badge is null ? null : await RoleOfAsync(db, badge.UserId, ct);
+            var roles = badge is null ? null : await RolesOfAsync(db, badge.UserId, ct);
             // A role that must give its password first gets nothing from a badge alone.
-            if (badge is not null && role is not null && policy.AllowedRoles.Contains(role)
-                && (step == BadgeStep.FirstStep ? !policy.SecondStepRoles.Contains(role) : badge.UserId == expectedUserId))
+            if (badge is not null && roles is not null && Names(policy.AllowedRoles, roles)
+                && (step == BadgeStep.FirstStep ? !Names(policy.SecondStepRoles, roles) : badge.UserId == expectedUserId))
             {
                 userId = badge.UserId;
                 badgeId = badge.Id;
@@ -268,7 +268,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var holder = await db.Users.AsNoTracking().Where(u => u.NormalizedUserName == normalized).Where(ApplicationUser.UnlockedAt(now))
                 .Select(u => u.Id).SingleOrDefaultAsync(ct);
-            if (holder is not null && policy.AllowedRoles.Contains(await RoleOfAsync(db, holder, ct)))
+            if (holder is not null && Names(policy.AllowedRoles, await RolesOfAsync(db, holder, ct)))
             {
                 userId = holder;
             }
@@ -357,15 +357,55 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         return _failuresOverall.RetryAfter("*", _limits.FailuresPerHour);
     }
 
+    /// <summary>
+    /// The roles badge rules can name: <see cref="BadgeRoles.User"/> (everyone but administrators),
+    /// <see cref="BadgeRoles.Admin"/>, and every role an administrator created ("Pupils").
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RoleNamesAsync(CancellationToken ct = default)
+    {
+        var adminRole = Data.Roles.Admin.ToUpperInvariant();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var created = await db.Roles.AsNoTracking().Where(r => r.NormalizedName != adminRole && r.Name != null)
+            .Select(r => r.Name!).ToListAsync(ct);
+        return [.. BadgeRoles.All, .. created.Where(n => !BadgeRoles.All.Contains(n, StringComparer.OrdinalIgnoreCase)).Order(StringComparer.OrdinalIgnoreCase)];
+    }
+
     private static IQueryable<ApplicationUser> UsersInRole(ApplicationDbContext db, string role)
     {
         var adminRole = Data.Roles.Admin.ToUpperInvariant();
         var admins = db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)).Select(ur => ur.UserId);
-        return role == BadgeRoles.Admin ? db.Users.Where(u => admins.Contains(u.Id)) : db.Users.Where(u => !admins.Contains(u.Id));
+        if (role == BadgeRoles.Admin)
+        {
+            return db.Users.Where(u => admins.Contains(u.Id));
+        }
+
+        if (role == BadgeRoles.User)
+        {
+            return db.Users.Where(u => !admins.Contains(u.Id));
+        }
+
+        var normalized = role.ToUpperInvariant();
+        var members = db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == normalized)).Select(ur => ur.UserId);
+        return db.Users.Where(u => members.Contains(u.Id));
     }
 
-    private static async Task<string> RoleOfAsync(ApplicationDbContext db, string userId, CancellationToken ct) =>
-        await UsersInRole(db, BadgeRoles.Admin).AnyAsync(u => u.Id == userId, ct) ? BadgeRoles.Admin : BadgeRoles.User;
+    /// <summary>Every role a user counts as a member of for badge rules: User or Admin, and the roles an administrator put them in.</summary>
+    private static async Task<HashSet<string>> RolesOfAsync(ApplicationDbContext db, string userId, CancellationToken ct)
+    {
+        var names = await db.UserRoles.Where(ur => ur.UserId == userId)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!)
+            .ToListAsync(ct);
+        var roles = new HashSet<string>(names.Where(n => n is not null), StringComparer.OrdinalIgnoreCase);
+        if (!roles.Contains(BadgeRoles.Admin))
+        {
+            roles.Add(BadgeRoles.User);
+        }
+
+        return roles;
+    }
+
+    // Role names are case-insensitive, as Identity's are.
+    private static bool Names(List<string> policyRoles, HashSet<string> roles) => policyRoles.Any(roles.Contains);
 
     private static string Describe(BadgeStep step) => step == BadgeStep.FirstStep ? "badge as first step" : "badge after password";
 

@@ -7,6 +7,8 @@ public enum QrTransactionState
 {
     Pending,
     Success,
+
+    /// <summary>Denied on the phone (the row then names the user who answered) or cancelled with no answer; <see cref="QrOutcomes"/> tells them apart.</summary>
     Failed,
     Timeout,
 }

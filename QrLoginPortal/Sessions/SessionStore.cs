@@ -43,7 +43,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.UserSessions.Add(session);
         db.AuditEvents.Add(audit.Create(AuditTypes.SignIn, AuditOutcomes.Success, userId, session.Id.ToString(), session.Ip,
-            $"method {session.Method}{(persistent ? ", kept signed in" : "")}"));
+            $"by {SignInMethods.Describe(session.Method)}{(persistent ? ", kept signed in" : "")}"));
         await db.SaveChangesAsync(ct);
         signInNotices?.SessionStarted(userId, session.Method, session.Ip, session.UserAgent, now);
         return session.Id;
@@ -192,6 +192,36 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
             await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip,
                 $"{reason}: {ended} session(s) ended", ct);
             await PublishAsync(new SessionsEnded(userId, null, cause));
+        }
+
+        return ended;
+    }
+
+    /// <summary>
+    /// "Sign out all other browsers": ends every open session of <paramref name="userId"/> but <paramref name="keepSessionId"/>,
+    /// each one told by id so the pages of the browser that asked stay. Returns how many ended.
+    /// </summary>
+    public async Task<int> EndAllOthersAsync(string userId, Guid keepSessionId, string reason, string? ip, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var others = await db.UserSessions.AsNoTracking()
+            .Where(s => s.UserId == userId && s.EndedAt == null && s.Id != keepSessionId)
+            .Select(s => s.Id).ToListAsync(ct);
+        if (others.Count == 0)
+        {
+            return 0;
+        }
+
+        // Only the sessions listed (and still open): one that starts meanwhile was not "another browser" when asked.
+        var ended = await db.UserSessions
+            .Where(s => others.Contains(s.Id) && s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
+        await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
+            $"{reason}: {ended} session(s) ended, session {keepSessionId} kept", ct);
+        foreach (var id in others)
+        {
+            await PublishAsync(new SessionsEnded(userId, id, SessionEndCause.SignedOut));
         }
 
         return ended;
