@@ -92,11 +92,30 @@ public sealed class UsersPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
         var userRow = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local"));
 
-        await userRow.QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+        var said = await ClickAndAnswerAsync(userRow.QuerySelector("button[data-testid=lock]")!, "Lock");
 
+        Assert.Contains("1 signed-in browser will be signed out", said);
         cut.WaitForAssertion(() => Assert.Contains("is locked; 1 signed-in browser signed out", cut.Find("[data-testid=message]").TextContent));
         Assert.Contains("Locked", cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).TextContent);
         Assert.False(await sessions.IsActiveAsync(session, "user-id"));
+    }
+
+    [Fact]
+    public async Task Lock_AsksFirst_NamingTheBrowsersItSignsOut_AndCancelChangesNothing()
+    {
+        var sessions = new SessionStore(Engine.Database, Engine.Audit, Engine.Clock);
+        var first = await sessions.StartAsync("user-id", "pwd", false, null, null);
+        await sessions.StartAsync("user-id", "qr", false, null, null);
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        var said = await ClickAndAnswerAsync(cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).QuerySelector("button[data-testid=lock]")!, "Cancel");
+
+        Assert.Contains("2 signed-in browsers will be signed out", said);
+        Assert.True(await sessions.IsActiveAsync(first, "user-id"));
+        await using var db = Engine.Database.CreateDbContext();
+        Assert.Null((await db.Users.SingleAsync(u => u.Id == "user-id")).LockoutEnd);
+        Assert.Empty(cut.FindAll("[data-testid=message]"));
     }
 
     [Fact]
@@ -106,7 +125,7 @@ public sealed class UsersPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
         var own = cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("admin@test.local"));
 
-        await own.QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+        await ClickAndAnswerAsync(own.QuerySelector("button[data-testid=lock]")!, "Lock");
 
         cut.WaitForAssertion(() => Assert.Contains("cannot lock your own account", cut.Find("[data-testid=error]").TextContent));
     }
@@ -149,7 +168,7 @@ public sealed class UsersPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
         await DemoteAdminAsync();
 
-        await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).QuerySelector("button[data-testid=lock]")!.ClickAsync(new());
+        await ClickAndAnswerAsync(cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).QuerySelector("button[data-testid=lock]")!, "Lock");
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Find("[data-testid=error]").TextContent));
         await using var db = Engine.Database.CreateDbContext();
