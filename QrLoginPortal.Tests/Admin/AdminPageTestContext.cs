@@ -51,6 +51,8 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
+        Services.AddSingleton<global::QrLoginPortal.Api.ApiClientAdmin>();
+        Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>()
@@ -90,6 +92,9 @@ public abstract class AdminPageTestContext : BunitContext
 
     /// <summary>The session (signed-in browser) the page belongs to; live until a test ends it.</summary>
     protected Guid AdminSessionId { get; } = Guid.NewGuid();
+
+    /// <summary>The admin the page runs as, for arranging data through the services.</summary>
+    protected Task<AdminActor> AdminAsync() => Task.FromResult(new AdminActor("admin-id", "admin@test.local", null, AdminSessionId));
 
     protected InProcessSessionNotifier Notifier { get; } = new(Microsoft.Extensions.Logging.Abstractions.NullLogger<InProcessSessionNotifier>.Instance);
     protected BunitAuthorizationContext Auth { get; }
