@@ -26,9 +26,60 @@ public sealed class UsersPageTests : AdminPageTestContext
         var cut = Render<UsersPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
 
-        await cut.Find("input[data-testid=search]").ChangeAsync(new() { Value = "nobody-here" });
+        await cut.Find("input[data-testid=search]").InputAsync(new() { Value = "nobody-here" });
+        Engine.Clock.Advance(TimeSpan.FromSeconds(1));
 
         cut.WaitForAssertion(() => Assert.Contains("No users match", cut.Find("[data-testid=empty]").TextContent));
+    }
+
+    [Fact]
+    public async Task Search_FiltersAsTheAdminTypes_WithoutLeavingTheField()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=search]").InputAsync(new() { Value = "user@" });
+        Assert.Equal(2, cut.FindAll("tbody tr").Count);
+        // The search waits for a pause in typing, timed by the injected clock.
+        Engine.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tbody tr")));
+        Assert.Contains("user@test.local", cut.Find("tbody tr").TextContent);
+    }
+
+    [Fact]
+    public async Task Create_SaysTheNewUserGetsInWithThePasswordLink_ShownAndMailed()
+    {
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.Find("input[data-testid=new-email]").InputAsync(new() { Value = "fresh@test.local" });
+        await cut.Find("button[data-testid=create]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Created fresh@test.local", cut.Find("[data-testid=message]").TextContent));
+        var message = cut.Find("[data-testid=message]").TextContent;
+        Assert.Contains("password link below, which was also mailed to them and works for 1 day", message);
+        Assert.DoesNotContain("signed-in phone", message);
+        Assert.StartsWith("http://localhost/Account/ResetPassword?code=", cut.Find("[data-testid=password-link]").TextContent);
+    }
+
+    [Fact]
+    public async Task PasswordLink_NamesWhoseItIsAndHowLongItLasts_AndCopies()
+    {
+        var module = JSInterop.SetupModule(CopyButton.ModulePath);
+        var cut = Render<UsersPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).QuerySelector("button[data-testid=reset-link]")!.ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Password link for user@test.local, valid for 1 day", cut.Find("[data-testid=message]").TextContent));
+        var link = cut.Find("[data-testid=password-link]").TextContent;
+        Assert.StartsWith("http://localhost/Account/ResetPassword?code=", link);
+        var copy = module.Setup<bool>("copy", link);
+        copy.SetResult(true);
+        await cut.Find("button[data-testid=copy-link]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Copied", cut.Find("[data-testid=copy-link-status]").TextContent));
+        Assert.Single(copy.Invocations);
     }
 
     [Fact]
@@ -155,6 +206,8 @@ public sealed class UsersPageTests : AdminPageTestContext
 
         await cut.FindAll("tbody tr").Single(r => r.TextContent.Contains("user@test.local")).ClickAsync(new());
         cut.WaitForAssertion(() => Assert.Contains("Chrome 140 on Android 14", cut.Find("[data-testid=user-sessions]").TextContent));
+        // Opening them brings them into view (focus scrolls), however long the list above.
+        cut.WaitForAssertion(() => JSInterop.VerifyFocusAsyncInvoke());
         await cut.Find("[data-testid=user-sessions] button").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("signed out by an administrator", cut.Find("[data-testid=user-sessions]").TextContent));
