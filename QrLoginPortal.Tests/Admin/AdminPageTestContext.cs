@@ -52,6 +52,8 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();
+        Services.AddSingleton<global::QrLoginPortal.Api.ApiClientAdmin>();
+        Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         Services.AddIdentityCore<ApplicationUser>().AddRoles<IdentityRole>().AddEntityFrameworkStores<ApplicationDbContext>()
@@ -65,12 +67,35 @@ public abstract class AdminPageTestContext : BunitContext
         Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, "admin-id"), new Claim(SessionStore.SessionClaim, AdminSessionId.ToString()));
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         Render<MudPopoverProvider>();
+        Dialogs = Render<MudDialogProvider>();
+    }
+
+    /// <summary>Where confirmation dialogs appear.</summary>
+    protected IRenderedComponent<MudDialogProvider> Dialogs { get; }
+
+    /// <summary>
+    /// Clicks a button that asks for confirmation, answers the dialog with <paramref name="answer"/>
+    /// ("Cancel" or the confirm text) and returns what the dialog said.
+    /// </summary>
+    protected async Task<string> ClickAndAnswerAsync(AngleSharp.Dom.IElement button, string answer)
+    {
+        // The click's handler awaits the dialog, so it finishes only after the answer.
+        var click = button.ClickAsync(new());
+        Dialogs.WaitForAssertion(() => Assert.NotEmpty(Dialogs.FindAll(".mud-dialog button")));
+        var said = Dialogs.Find(".mud-dialog").TextContent;
+        await Dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == answer).ClickAsync(new());
+        await click;
+        Dialogs.WaitForAssertion(() => Assert.Empty(Dialogs.FindAll(".mud-dialog")));
+        return said;
     }
 
     protected EngineFixture Engine { get; }
 
     /// <summary>The session (signed-in browser) the page belongs to; live until a test ends it.</summary>
     protected Guid AdminSessionId { get; } = Guid.NewGuid();
+
+    /// <summary>The admin the page runs as, for arranging data through the services.</summary>
+    protected Task<AdminActor> AdminAsync() => Task.FromResult(new AdminActor("admin-id", "admin@test.local", null, AdminSessionId));
 
     protected InProcessSessionNotifier Notifier { get; } = new(Microsoft.Extensions.Logging.Abstractions.NullLogger<InProcessSessionNotifier>.Instance);
     protected BunitAuthorizationContext Auth { get; }

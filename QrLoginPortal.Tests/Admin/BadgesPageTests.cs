@@ -56,10 +56,57 @@ public sealed class BadgesPageTests : AdminPageTestContext
         var cut = Render<BadgesPage>();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
 
-        await cut.Find("button[data-testid=void-role]").ClickAsync(new());
+        var said = await ClickAndAnswerAsync(cut.Find("button[data-testid=void-role]"), "Void all");
 
+        Assert.Contains("1 badge will stop working at once", said);
         cut.WaitForAssertion(() => Assert.Contains("Voided 1 badge of User", cut.Find("[data-testid=message]").TextContent));
         Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
+    }
+
+    [Fact]
+    public async Task VoidAllOfARole_Cancelled_LeavesEveryBadgeWorking()
+    {
+        await EnableAsync();
+        var badge = (await Badges.IssueAsync("user-id", "admin-id", null))!;
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await ClickAndAnswerAsync(cut.Find("button[data-testid=void-role]"), "Cancel");
+
+        Assert.Empty(cut.FindAll("[data-testid=message]"));
+        Assert.NotNull(await Badges.GetUsableAsync("user-id"));
+        Assert.Equal(badge.BadgeId, (await Badges.GetUsableAsync("user-id"))!.Id);
+    }
+
+    [Fact]
+    public async Task IssueForARole_AsksFirst_NamingWhoseOldBadgesStop_CancelIssuesNothing_ConfirmOpensTheSheet()
+    {
+        await EnableAsync();
+        var old = (await Badges.IssueAsync("user-id", "admin-id", null))!;
+        await using (var db = Engine.Database.CreateDbContext())
+        {
+            db.Users.Add(new global::QrLoginPortal.Data.ApplicationUser
+            {
+                Id = "pupil-id", UserName = "pupil@test.local", NormalizedUserName = "PUPIL@TEST.LOCAL", Email = "pupil@test.local",
+                NormalizedEmail = "PUPIL@TEST.LOCAL", SecurityStamp = Guid.NewGuid().ToString(),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var cut = Render<BadgesPage>();
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody tr").Count));
+        var navigation = Services.GetRequiredService<NavigationManager>();
+
+        var said = await ClickAndAnswerAsync(cut.Find("button[data-testid=issue-role]"), "Cancel");
+
+        Assert.Contains("2 people will get a new badge to print; 1 person's old badge will stop working", said);
+        Assert.Equal(old.BadgeId, (await Badges.GetUsableAsync("user-id"))!.Id);
+        Assert.DoesNotContain("/admin/badges/print/", navigation.Uri);
+
+        await ClickAndAnswerAsync(cut.Find("button[data-testid=issue-role]"), "Issue and print");
+
+        cut.WaitForAssertion(() => Assert.Contains("/admin/badges/print/", navigation.Uri));
+        Assert.NotEqual(old.BadgeId, (await Badges.GetUsableAsync("user-id"))!.Id);
     }
 
     [Fact]

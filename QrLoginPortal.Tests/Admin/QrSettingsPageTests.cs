@@ -61,6 +61,60 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task ARefusedSave_HighlightsTheRefusedField_WithItsOwnMessage_EvenAfterItLostFocus()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "3" });
+        // Clicking Save takes the focus from the field first.
+        await Input(cut, "lsi-length").BlurAsync(new());
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Nothing was saved", cut.Find("[data-testid=save-message]").TextContent));
+        var field = Field(cut, "lsi-length");
+        Assert.Contains("mud-input-error", field.InnerHtml);
+        Assert.Contains("The lsi length must be between 4 and 64", field.TextContent);
+        Assert.DoesNotContain("mud-input-error", Field(cut, "dsi-length").InnerHtml);
+    }
+
+    [Fact]
+    public async Task ANewError_ReplacesThePreviousSavesSuccessMessage()
+    {
+        var toasts = Render<MudBlazor.MudSnackbarProvider>();
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        await Input(cut, "lsi-length").InputAsync(new() { Value = "16" });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        toasts.WaitForAssertion(() => Assert.Contains("QR settings saved", toasts.Markup));
+
+        await Input(cut, "expiry").InputAsync(new() { Value = "1" });
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=save-message]")));
+        toasts.WaitForAssertion(() => Assert.DoesNotContain("QR settings saved", toasts.Markup));
+        Assert.Contains("The expiry must be between", Field(cut, "expiry").TextContent);
+    }
+
+    [Theory]
+    [InlineData("lsi-charset", "ab", "refused")]
+    [InlineData("lsi-length", "6", "warning")]
+    [InlineData(null, null, "good")]
+    public async Task TheEntropyMeter_SaysRefusedWarningOrGood(string? field, string? value, string word)
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => Input(cut, "lsi-length"));
+        if (field is not null)
+        {
+            await Input(cut, field).InputAsync(new() { Value = value });
+        }
+
+        cut.WaitForAssertion(() => Assert.Equal(word, cut.Find("[data-testid=lsi-meter-word]").TextContent.Trim()));
+        Assert.NotNull(cut.Find("[data-testid=lsi-meter] .mud-progress-linear"));
+        Assert.Equal("good", cut.Find("[data-testid=dsi-meter-word]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task InvalidCharset_NamesTheOffendingSymbols()
     {
         var cut = Render<QrSettingsPage>();
@@ -212,6 +266,10 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
         Assert.Equal(17, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).LsiLength);
     }
+
+    /// <summary>The whole field (input, helper and error text), for what it shows around the input.</summary>
+    private static IElement Field(IRenderedComponent<QrSettingsPage> cut, string testId) =>
+        Input(cut, testId).Closest(".mud-input-control")!;
 
     private static IElement Input(IRenderedComponent<QrSettingsPage> cut, string testId) =>
         cut.FindAll($"input[data-testid={testId}]").FirstOrDefault() ?? cut.Find($"[data-testid={testId}] input");

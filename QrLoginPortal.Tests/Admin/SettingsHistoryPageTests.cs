@@ -26,8 +26,9 @@ public sealed class SettingsHistoryPageTests : AdminPageTestContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
         Assert.Contains("expiry 120s → 60s", cut.FindAll("tbody tr")[0].TextContent);
 
-        await cut.FindAll("button[data-testid=restore]").Single().ClickAsync(new());
+        var said = await ClickAndAnswerAsync(cut.FindAll("button[data-testid=restore]").Single(), "Restore");
 
+        Assert.Contains("changes 1 setting for every new code: expiry 60s → 120s", said);
         cut.WaitForAssertion(() => Assert.Contains("restored", cut.Find("[data-testid=message]").TextContent));
         var now = await Engine.Settings.GetAsync();
         Assert.Equal(120, now.ExpirySeconds);
@@ -35,6 +36,21 @@ public sealed class SettingsHistoryPageTests : AdminPageTestContext
         Assert.Contains("expiry 60s → 120s", cut.FindAll("tbody tr")[0].TextContent);
         await using var db = Engine.Database.CreateDbContext();
         Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrSettingsRestore && e.Outcome == AuditOutcomes.Success && e.UserId == "admin-id"));
+    }
+
+    [Fact]
+    public async Task Restore_Cancelled_ChangesNothing()
+    {
+        await SaveAsync(s => s.LsiLength = 16);
+        await SaveAsync(s => s.ExpirySeconds = 60);
+        var cut = Render<SettingsHistoryPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+
+        await ClickAndAnswerAsync(cut.FindAll("button[data-testid=restore]").Single(), "Cancel");
+
+        Assert.Equal(60, (await Engine.Settings.GetAsync()).ExpirySeconds);
+        Assert.Equal(2, cut.FindAll("tbody tr").Count);
+        Assert.Empty(cut.FindAll("[data-testid=message]"));
     }
 
     [Fact]
@@ -51,7 +67,7 @@ public sealed class SettingsHistoryPageTests : AdminPageTestContext
         var cut = Render<SettingsHistoryPage>();
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody tr").Count));
 
-        await cut.FindAll("tbody tr")[1].QuerySelector("button")!.ClickAsync(new());
+        await ClickAndAnswerAsync(cut.FindAll("tbody tr")[1].QuerySelector("button")!, "Restore");
 
         cut.WaitForAssertion(() => Assert.Contains("was not restored", cut.Find("[data-testid=error]").TextContent));
         Assert.Contains("at least 128 are required", cut.Find("[data-testid=error]").TextContent);

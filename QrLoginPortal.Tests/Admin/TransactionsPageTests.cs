@@ -60,6 +60,23 @@ public sealed class TransactionsPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task StopAll_AsksFirst_NamingHowManyCodesWait_AndCancelChangesNothing()
+    {
+        var first = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.CreateAsync(EngineFixture.Browser);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=stop-all]"));
+
+        var said = await ClickAndAnswerAsync(cut.Find("button[data-testid=stop-all]"), "Cancel");
+
+        Assert.Contains("3 codes waiting will be cancelled", said);
+        Assert.Equal(QrTransactionState.Pending, (await Engine.Service.GetAsync(first.Id, first.Dsi))!.State);
+        Assert.True((await Engine.Settings.GetAsync()).Enabled);
+        Assert.Empty(cut.FindAll("[data-testid=stopped]"));
+    }
+
+    [Fact]
     public async Task StopAll_CancelsEveryPendingCode_AndSwitchesQrSignInOff_UntilReEnabled()
     {
         var first = await Engine.Service.CreateAsync(EngineFixture.Browser);
@@ -67,7 +84,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         var cut = Render<TransactionsPage>();
         cut.WaitForAssertion(() => cut.Find("[data-testid=stop-all]"));
 
-        await cut.Find("button[data-testid=stop-all]").ClickAsync(new());
+        await ClickAndAnswerAsync(cut.Find("button[data-testid=stop-all]"), "Stop all");
 
         cut.WaitForAssertion(() => Assert.Contains("2 pending codes cancelled", cut.Find("[data-testid=message]").TextContent));
         Assert.NotNull(cut.Find("[data-testid=stopped]"));
@@ -142,7 +159,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         var cut = Render<TransactionsPage>();
         cut.WaitForAssertion(() => cut.Find("[data-testid=stop-all]"));
 
-        await cut.Find("button[data-testid=stop-all]").ClickAsync(new());
+        await ClickAndAnswerAsync(cut.Find("button[data-testid=stop-all]"), "Stop all");
 
         cut.WaitForAssertion(() => cut.Find("[data-testid=stopped]"));
         Assert.Null(await Engine.Service.IssueTicketAsync(approved.Id, approved.Dsi));

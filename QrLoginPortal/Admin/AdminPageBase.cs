@@ -9,6 +9,7 @@ public abstract class AdminPageBase : ComponentBase
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
     [Inject] private ILoggerFactory LoggerFactory { get; set; } = default!;
+    [Inject] private MudBlazor.IDialogService Dialogs { get; set; } = default!;
 
     /// <summary>The last action's failure, shown by the page; null when fine.</summary>
     protected string? Error { get; set; }
@@ -41,6 +42,13 @@ public abstract class AdminPageBase : ComponentBase
 
         return false;
     }
+
+    /// <summary>
+    /// Asks before a destructive or mass action. The effect names what will happen, with numbers,
+    /// so the admin decides on the consequence and not on a button label. True only on confirm.
+    /// </summary>
+    protected async Task<bool> ConfirmAsync(string title, string effect, string confirmText) =>
+        await Dialogs.ShowMessageBoxAsync(title, effect, yesText: confirmText, cancelText: "Cancel") == true;
 
     /// <summary>Loads data for display; a failure becomes <see cref="Error"/>.</summary>
     protected async Task<bool> LoadAsync(Func<Task> load)

@@ -82,6 +82,8 @@ public sealed class TransactionMonitor(
         return await qrLogin.CancelByAdminAsync(id, actor.UserId!, actor.Ip, ct);
     }
 
+    public Task<int> CountPendingAsync(CancellationToken ct = default) => qrLogin.CountPendingAsync(ct);
+
     /// <summary>For an active phishing campaign: cancels every pending code and switches QR sign-in off until re-enabled.</summary>
     public async Task<int> StopAllAsync(AdminActor actor, CancellationToken ct = default)
     {

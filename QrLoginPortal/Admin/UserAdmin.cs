@@ -10,10 +10,13 @@ namespace QrLoginPortal.Admin;
 
 public sealed record UserRow(string Id, string Email, string? DisplayName, bool IsAdmin, bool IsLocked, DateTimeOffset? LastSignIn);
 
-/// <summary>The outcome of an admin action on users: done, or a message saying why nothing changed.</summary>
-public sealed record UserActionResult(bool Succeeded, string Message)
+/// <summary>
+/// The outcome of an admin action on users: done, or a message saying why nothing changed.
+/// <paramref name="Link"/> is a password link the admin may pass on (shown apart, with a copy button).
+/// </summary>
+public sealed record UserActionResult(bool Succeeded, string Message, string? Link = null)
 {
-    public static UserActionResult Done(string message) => new(true, message);
+    public static UserActionResult Done(string message, string? link = null) => new(true, message, link);
     public static UserActionResult Refused(string message) => new(false, message);
 }
 
@@ -28,7 +31,8 @@ public sealed class UserAdmin(
     SessionStore sessions,
     AuditLog audit,
     TimeProvider clock,
-    IEmailSender<ApplicationUser> emailSender)
+    IEmailSender<ApplicationUser> emailSender,
+    Microsoft.Extensions.Options.IOptions<DataProtectionTokenProviderOptions> tokenOptions)
 {
     public async Task<(IReadOnlyList<UserRow> Rows, int Total)> SearchAsync(string? search, int skip, int take, CancellationToken ct = default)
     {
@@ -58,8 +62,9 @@ public sealed class UserAdmin(
         return (rows, total);
     }
 
+    /// <param name="origin">The portal's address for the new user's password link; without it no link is made.</param>
     public async Task<UserActionResult> CreateAsync(AdminActor actor, string? email, string? displayName, string? role,
-        CancellationToken ct = default)
+        CancellationToken ct = default, string? origin = null)
     {
         await guard.EnsureAsync(actor, ct);
         email = email?.Trim();
@@ -105,7 +110,16 @@ public sealed class UserAdmin(
 
         await audit.WriteAsync(AuditTypes.UserCreate, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip,
             $"{email}{(role == Roles.Admin ? " as admin" : "")}", ct);
-        return UserActionResult.Done($"Created {email}. Send them a password link or let them sign in by QR from a signed-in phone.");
+        if (origin is null)
+        {
+            return UserActionResult.Done($"Created {email}. They get in with a password link: use \"Password link\" on their row.");
+        }
+
+        // A new account has no password and no signed-in phone: the password link is its only way in.
+        var link = await PasswordLinkAsync(users, user, origin, actor, ct);
+        return UserActionResult.Done(
+            $"Created {email}. They get in with the password link below, which was also mailed to them and works for {LinkLifetime}: "
+            + "they choose a password, then can sign in by password or QR code.", link);
     }
 
     /// <summary>Locks the account and ends all its sessions at once.</summary>
@@ -180,17 +194,38 @@ public sealed class UserAdmin(
     public Task<UserActionResult> PasswordResetLinkAsync(AdminActor actor, string userId, string origin, CancellationToken ct = default) =>
         WithUserAsync(actor, userId, async (users, user) =>
         {
-            var token = await users.GeneratePasswordResetTokenAsync(user);
-            var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
-            var link = $"{origin.TrimEnd('/')}/Account/ResetPassword?code={code}";
-            if (!string.IsNullOrEmpty(user.Email))
-            {
-                await emailSender.SendPasswordResetLinkAsync(user, user.Email, System.Text.Encodings.Web.HtmlEncoder.Default.Encode(link));
-            }
-
-            await audit.WriteAsync(AuditTypes.UserPasswordResetLink, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
-            return UserActionResult.Done(link);
+            var link = await PasswordLinkAsync(users, user, origin, actor, ct);
+            return UserActionResult.Done(
+                $"Password link for {user.Email}, valid for {LinkLifetime} and for one use; it was also mailed to them.", link);
         }, ct);
+
+    /// <summary>How long a password link works: Identity's token lifespan, in words.</summary>
+    private string LinkLifetime
+    {
+        get
+        {
+            var lifespan = tokenOptions.Value.TokenLifespan;
+            return lifespan.TotalDays >= 1 && lifespan.TotalDays == Math.Floor(lifespan.TotalDays) ? Plural.Of((long)lifespan.TotalDays, "day")
+                : lifespan.TotalHours >= 1 ? Plural.Of((long)lifespan.TotalHours, "hour")
+                : Plural.Of((long)Math.Max(1, lifespan.TotalMinutes), "minute");
+        }
+    }
+
+    /// <summary>A password-reset link for <paramref name="user"/>, mailed to them and audited.</summary>
+    private async Task<string> PasswordLinkAsync(UserManager<ApplicationUser> users, ApplicationUser user, string origin, AdminActor actor,
+        CancellationToken ct)
+    {
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var code = WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes(token));
+        var link = $"{origin.TrimEnd('/')}/Account/ResetPassword?code={code}";
+        if (!string.IsNullOrEmpty(user.Email))
+        {
+            await emailSender.SendPasswordResetLinkAsync(user, user.Email, System.Text.Encodings.Web.HtmlEncoder.Default.Encode(link));
+        }
+
+        await audit.WriteAsync(AuditTypes.UserPasswordResetLink, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, user.Email, ct);
+        return link;
+    }
 
     public async Task<UserActionResult> EndSessionAsync(AdminActor actor, string userId, Guid sessionId, CancellationToken ct = default)
     {

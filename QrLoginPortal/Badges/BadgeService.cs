@@ -23,6 +23,9 @@ public sealed record BadgeView(Guid Id, string UserId, DateTimeOffset IssuedAt, 
     string? VoidedReason, DateTimeOffset? LastUsedAt);
 
 /// <summary>Where a badge is presented: alone on the sign-in page, or after the holder's password.</summary>
+/// <summary>What a role-wide badge action would touch; see <see cref="BadgeService.CountForRoleAsync"/>.</summary>
+public sealed record RoleBadgeCounts(int PeopleToIssue, int BadgesReplaced, int UsableBadges);
+
 public enum BadgeStep
 {
     FirstStep,
@@ -136,6 +139,24 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
             .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, reason), ct);
         await audit.WriteAsync(AuditTypes.BadgeVoid, AuditOutcomes.Success, actorUserId, $"role {role}", ip, $"{voided} badge(s) voided", ct);
         return voided;
+    }
+
+    /// <summary>
+    /// For the admin's confirmation: how many members of <paramref name="role"/> a role-wide issue would
+    /// give a badge (the unlocked ones) and how many usable badges it would replace, and how many usable
+    /// badges the role holds in all (what voiding them all stops). The same filters as the actions.
+    /// </summary>
+    public async Task<RoleBadgeCounts> CountForRoleAsync(string role, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var members = UsersInRole(db, role).Select(u => u.Id);
+        var unlocked = UsersInRole(db, role).Where(ApplicationUser.UnlockedAt(now)).Select(u => u.Id);
+        var usable = db.Badges.Where(Badge.UsableAt(now));
+        return new RoleBadgeCounts(
+            await unlocked.CountAsync(ct),
+            await usable.CountAsync(b => unlocked.Contains(b.UserId), ct),
+            await usable.CountAsync(b => members.Contains(b.UserId), ct));
     }
 
     /// <summary>The user's usable badge, if any.</summary>

@@ -232,6 +232,13 @@ public sealed class QrLoginService(
         return cancelled;
     }
 
+    /// <summary>How many codes are PENDING: what <see cref="CancelAllPendingAsync"/> would cancel now.</summary>
+    public async Task<int> CountPendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending, ct);
+    }
+
     private async Task<int> CancelPendingAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();

@@ -24,6 +24,13 @@ public static class QrSettingsRules
     /// <summary>The dsi is the browser's bearer secret: below this it is refused.</summary>
     public const double DsiMinBits = 128;
 
+    /// <summary>What the entropy of an lsi means, by the thresholds above (the admin page's meter).</summary>
+    public static EntropyLevel LsiLevel(double bits) =>
+        bits < LsiMinBits ? EntropyLevel.Refused : bits < LsiWarnBits ? EntropyLevel.Warning : EntropyLevel.Good;
+
+    /// <summary>What the entropy of a dsi means: it has no warning band, only refused or good.</summary>
+    public static EntropyLevel DsiLevel(double bits) => bits < DsiMinBits ? EntropyLevel.Refused : EntropyLevel.Good;
+
     public static class Fields
     {
         public const string LsiCharset = "lsi.charset";
@@ -130,4 +137,11 @@ public static class QrSettingsRules
 
     private static string Describe(IEnumerable<char> chars) =>
         string.Join(" ", chars.Select(c => char.IsWhiteSpace(c) || char.IsControl(c) ? $"U+{(int)c:X4}" : $"'{c}'"));
+}
+
+public enum EntropyLevel
+{
+    Refused,
+    Warning,
+    Good,
 }

@@ -159,6 +159,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         return await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null, ct);
     }
 
+    /// <summary>How many browsers <paramref name="userId"/> is signed in on: what a lock would sign out.</summary>
+    public async Task<int> CountActiveAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.UserSessions.CountAsync(s => s.UserId == userId && s.EndedAt == null, ct);
+    }
+
     /// <summary>Ends one session of <paramref name="userId"/>; false when it is not theirs or already ended.</summary>
     public async Task<bool> EndAsync(Guid sessionId, string userId, string reason, string? actorUserId, string? ip,
         CancellationToken ct = default, SessionEndCause cause = SessionEndCause.SignedOut)
