@@ -110,7 +110,7 @@ public sealed class SignedInBrowsersTests : BunitContext
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("tbody tr").Count));
         var networks = cut.FindAll("[data-testid=network]").Select(e => e.TextContent).ToList();
         Assert.Contains("network 203.0.113.x", networks);
-        Assert.Contains("network 203.0.113.x, same as this browser", networks);
+        Assert.Contains("network 203.0.113.x (the same as here)", networks);
         Assert.Contains("local network 192.168.1.x", networks);
         Assert.Equal(2, cut.FindAll("[data-testid=first-seen]").Select(e => e.TextContent).Distinct().Count());
     }
