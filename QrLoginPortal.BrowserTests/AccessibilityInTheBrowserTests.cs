@@ -17,7 +17,7 @@ public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : Bro
     private static readonly string[] Failing = ["critical", "serious"];
 
     /// <summary>Pages seen signed out; the approval page is added with a real code.</summary>
-    private static readonly string[] SignedOutPages = ["/", "/login", "/login/badge", "/Account/ForgotPassword", "/no-such-page"];
+    private static readonly string[] SignedOutPages = ["/", "/login", "/login/badge", "/Account/ForgotPassword", "/signed-out", "/no-such-page"];
 
     /// <summary>Pages seen signed in (as the administrator, who is also an ordinary user).</summary>
     private static readonly string[] SignedInPages =
@@ -47,7 +47,10 @@ public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : Bro
         // The approval page needs a live code: the one a desktop's sign-in page shows.
         await signedOut.GotoAsync("/login");
         var approvalUrl = await ReadQrAsync(signedOut, $"qr-{width}");
-        await CheckAsync(signedIn, new Uri(approvalUrl).PathAndQuery, width, problems, counts, signedIn.GetByText("Sign in on another browser?"));
+        var approvalPath = new Uri(approvalUrl).PathAndQuery;
+        await CheckAsync(signedIn, approvalPath, width, problems, counts, signedIn.GetByText("Sign in on another browser?"));
+        // The same link opened on a phone that is not signed in leads to the sign-in page's phone form.
+        await CheckAsync(signedOut, approvalPath, width, problems, counts, name: "/qr/… signed out");
 
         foreach (var path in SignedInPages)
         {
