@@ -35,8 +35,17 @@ public static class ApiExtensions
         builder.Services.AddSingleton<AuthnFlows>();
         builder.Services.AddSingleton<SecretGuessLimiter>();
         builder.Services.AddSingleton<ClientSecretThrottle>();
-        builder.Services.AddOpenApi(options => options.ShouldInclude = description =>
-            description.RelativePath is { } path && IsApiPath(new PathString("/" + path)));
+        builder.Services.AddOpenApi(options =>
+        {
+            options.ShouldInclude = description => description.RelativePath is { } path && IsApiPath(new PathString("/" + path));
+            // No server list: the document describes the origin it is served from, and Swagger UI's
+            // server picker is an unlabelled select (an accessibility failure) that offers only that one.
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Servers = [];
+                return Task.CompletedTask;
+            });
+        });
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
