@@ -28,6 +28,10 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         await Expect(admin.GetByText("Policy saved.")).ToBeVisibleAsync();
 
         await admin.GetByRole(AriaRole.Button, new() { Name = "Issue and print badges for all" }).ClickAsync();
+        // A mass action asks first, naming its effect.
+        var confirmIssue = admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Issue and print" });
+        await Expect(admin.GetByRole(AriaRole.Dialog)).ToContainTextAsync("will get a new badge to print");
+        await confirmIssue.ClickAsync();
         await admin.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/admin/badges/print/"));
         await Expect(admin.Locator("[data-testid=badge-card]").First).ToBeVisibleAsync();
         await ShotAsync(admin, "badge-sheet");
@@ -59,8 +63,14 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         var voided = admin.GetByText(new System.Text.RegularExpressions.Regex(@"Voided \d+ badges? of User"));
         for (var attempt = 0; attempt < 30 && !await voided.IsVisibleAsync(); attempt++)
         {
-            // Voiding twice is harmless; a click before the circuit is up is lost.
+            // Voiding twice is harmless; a click before the circuit is up is lost. It asks first.
             await admin.GetByRole(AriaRole.Button, new() { Name = "Void all their badges" }).ClickAsync();
+            var confirmVoid = admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Void all" });
+            if (await confirmVoid.IsVisibleAsync() || await WaitVisibleAsync(confirmVoid))
+            {
+                await confirmVoid.ClickAsync();
+            }
+
             await Task.Delay(500);
         }
 
@@ -85,4 +95,17 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         {
             DataObject = new { type = "qrCode", value },
         });
+
+    private static async Task<bool> WaitVisibleAsync(Microsoft.Playwright.ILocator locator)
+    {
+        try
+        {
+            await locator.WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Visible, Timeout = 2_000 });
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 }
