@@ -6,7 +6,7 @@ using MimeKit;
 namespace QrLoginPortal.Email;
 
 /// <summary>Hands a message to the SMTP server, or writes it into the pickup folder, as configured.</summary>
-public sealed class MailTransport(IOptions<EmailOptions> options, IHostEnvironment environment)
+public sealed class MailTransport(IOptions<EmailOptions> options, IHostEnvironment environment, TimeProvider clock)
 {
     public async Task SendAsync(EmailMessage message, CancellationToken ct)
     {
@@ -44,7 +44,7 @@ public sealed class MailTransport(IOptions<EmailOptions> options, IHostEnvironme
     {
         var folder = PickupFolder;
         Directory.CreateDirectory(folder);
-        var name = $"{DateTime.UtcNow:yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}";
+        var name = $"{clock.GetUtcNow():yyyyMMddTHHmmssfff}-{Guid.NewGuid():N}";
         var partial = Path.Combine(folder, name + ".tmp");
         await mime.WriteToAsync(partial, ct);
         // Renamed when complete, so a reader watching for .eml files never sees half a message.
