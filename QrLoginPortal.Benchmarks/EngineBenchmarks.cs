@@ -27,7 +27,7 @@ public static class EngineBenchmarks
                 .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
                 .BuildServiceProvider();
             var builder = new DbContextOptionsBuilder<ApplicationDbContext>().UseApplicationServiceProvider(services);
-            DataExtensions.UseSqlite(builder, $"DataSource={Path.Combine(folder, "engine.db")}");
+            builder.UseDatabase(DatabaseProvider.Sqlite, $"DataSource={Path.Combine(folder, "engine.db")}");
             // Pooled, as the portal registers it.
             var factory = new PooledDbContextFactory<ApplicationDbContext>((DbContextOptions<ApplicationDbContext>)builder.Options);
             await using (var db = factory.CreateDbContext())

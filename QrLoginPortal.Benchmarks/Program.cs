@@ -30,7 +30,7 @@ try
         .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
         .BuildServiceProvider();
     var options = new DbContextOptionsBuilder<ApplicationDbContext>()
-        .UseSqlite($"DataSource={Path.Combine(folder, "bench.db")}")
+        .UseDatabase(DatabaseProvider.Sqlite, $"DataSource={Path.Combine(folder, "bench.db")}")
         .UseApplicationServiceProvider(services)
         .Options;
     var factory = new Factory(options);

@@ -8,6 +8,7 @@ using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
 using QrLoginPortal.Data;
 using QrLoginPortal.Email;
+using QrLoginPortal.Operations;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.SignIn;
@@ -20,6 +21,7 @@ builder.Services.AddMudServices();
 builder.Services.AddHttpContextAccessor();
 
 builder.AddPortalData();
+builder.AddPortalHealth();
 builder.AddPortalIdentity();
 builder.AddPortalEmail();
 builder.AddAccounts();
@@ -67,6 +69,7 @@ app.UseRateLimiter();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
+app.MapPortalHealth();
 app.MapRazorComponents<App>()
     // SecurityHeaders already sends frame-ancestors 'none'; Blazor's own 'self' header would only add a second, weaker one.
     .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);

@@ -28,6 +28,9 @@ public partial class PortalFactory : WebApplicationFactory<Program>
 
     private readonly TestDatabase _database = new();
 
+    /// <summary>The database this portal runs on (SQLite, or PostgreSQL in QrLoginPortal.PostgresTests).</summary>
+    public TestDatabase Database => _database;
+
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
     /// <summary>Generous by default so a test class is not throttled by its own earlier tests.</summary>
@@ -51,6 +54,7 @@ public partial class PortalFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:DefaultConnection", _database.ConnectionString);
+        builder.UseSetting(global::QrLoginPortal.Data.DatabaseProviders.ConfigurationKey, _database.Provider.ToString());
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

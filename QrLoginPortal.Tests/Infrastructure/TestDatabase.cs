@@ -5,27 +5,53 @@ using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Tests.Infrastructure;
 
-/// <summary>A migrated SQLite database in a temporary file (a real file, so parallel contexts behave as in production), deleted on dispose.</summary>
+/// <summary>
+/// A migrated, empty database of its own, deleted on dispose: a SQLite file (a real file, so
+/// parallel contexts behave as in production), or in the PostgreSQL build of this suite
+/// (<c>QrLoginPortal.PostgresTests</c>, which compiles these same tests) a database on the
+/// throw-away <see cref="PostgresCluster"/>.
+/// </summary>
 public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("qrlogin-tests-").FullName;
+#if POSTGRES_TESTS
+    public const DatabaseProvider DefaultProvider = DatabaseProvider.Postgres;
+#else
+    public const DatabaseProvider DefaultProvider = DatabaseProvider.Sqlite;
+#endif
 
-    public TestDatabase()
+    private readonly string? _folder;
+
+    public TestDatabase(DatabaseProvider provider = DefaultProvider)
     {
-        ConnectionString = $"DataSource={Path.Combine(_folder, "test.db")};Pooling=False";
+        Provider = provider;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            ConnectionString = PostgresCluster.Instance.CreateDatabase();
+        }
+        else
+        {
+            _folder = Directory.CreateTempSubdirectory("qrlogin-tests-").FullName;
+            ConnectionString = $"DataSource={Path.Combine(_folder, "test.db")};Pooling=False";
+        }
+
         // Identity shapes its tables from IdentityOptions (schema version 3 adds passkeys), so the
         // context needs the same options the app configures, or its model differs from the migrations.
         var identityServices = new ServiceCollection()
             .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
             .BuildServiceProvider();
         Options = new DbContextOptionsBuilder<ApplicationDbContext>()
-            .UseSqlite(ConnectionString)
+            .UseDatabase(provider, ConnectionString)
             .UseApplicationServiceProvider(identityServices)
             .Options;
         using var db = CreateDbContext();
         db.Database.Migrate();
-        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+        }
     }
+
+    public DatabaseProvider Provider { get; }
 
     public string ConnectionString { get; }
 
@@ -37,9 +63,16 @@ public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDis
     {
         try
         {
-            Directory.Delete(_folder, recursive: true);
+            if (Provider == DatabaseProvider.Postgres)
+            {
+                PostgresCluster.Instance.DropDatabase(ConnectionString);
+            }
+            else
+            {
+                Directory.Delete(_folder!, recursive: true);
+            }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or Npgsql.NpgsqlException)
         {
             // A file still open on a slow runner is not worth failing a test for; it lives in /tmp.
         }

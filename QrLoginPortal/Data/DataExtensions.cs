@@ -12,7 +12,8 @@ public static class DataExtensions
         // A factory, because circuits outlive requests: each operation gets its own short context,
         // taken from a pool (about 1.4x the creates and approvals per second of new contexts; see
         // the engine benchmark). Identity's and OpenIddict's stores get a scoped one from the same pool.
-        builder.Services.AddPooledDbContextFactory<ApplicationDbContext>(options => UseSqlite(options, connectionString));
+        var provider = DatabaseProviders.FromConfiguration(builder.Configuration);
+        builder.Services.AddPooledDbContextFactory<ApplicationDbContext>(options => options.UseDatabase(provider, connectionString));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
 
@@ -22,10 +23,6 @@ public static class DataExtensions
             .ValidateOnStart();
         return builder;
     }
-
-    /// <summary>The portal's database settings (also used by the benchmarks, so they measure what runs).</summary>
-    public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
-        options.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas());
 
     /// <summary>Creates or upgrades the database and makes sure the first admin (and in Development the demo user) exist.</summary>
     public static async Task InitializePortalDataAsync(this WebApplication app)
