@@ -87,8 +87,8 @@ app.UseSwaggerUI(options =>
     options.InjectStylesheet("/api-docs.css");
 });
 
-await app.InitializePortalDataAsync();
-await app.ProvisionApiAsync();
+// Migrations and seeding, then the API clients: on one node at a time when several share a database.
+await app.InitializeUnderStartUpLockAsync(a => a.InitializePortalDataAsync(), a => a.ProvisionApiAsync());
 app.Run();
 
 /// <summary>Visible to the integration tests' WebApplicationFactory.</summary>

@@ -17,36 +17,16 @@ public sealed class DatabaseInitializer(
     TimeProvider clock,
     ILogger<DatabaseInitializer> logger)
 {
-    /// <summary>Any number fixed for the portal: the key of the PostgreSQL advisory lock held while one node initializes.</summary>
-    private const long InitializationLockKey = 0x51524C6F67696E; // "QRLogin"
-
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        if (db.Database.IsNpgsql())
+        if (db.Database.IsSqlite())
         {
-            // Several nodes may start at once on one database: one migrates and seeds while the
-            // others wait, then find everything in place. The lock is the connection's own, so it
-            // goes with the connection if this node dies half-way.
-            await db.Database.OpenConnectionAsync(ct);
-            try
+            var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
+            if (!string.IsNullOrEmpty(folder) && dataSource != ":memory:")
             {
-                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock({0})", [InitializationLockKey], ct);
-                await MigrateAndSeedAsync(ct);
+                Directory.CreateDirectory(folder);
             }
-            finally
-            {
-                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock({0})", [InitializationLockKey], CancellationToken.None);
-                await db.Database.CloseConnectionAsync();
-            }
-
-            return;
-        }
-
-        var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(folder) && dataSource != ":memory:")
-        {
-            Directory.CreateDirectory(folder);
         }
 
         await MigrateAndSeedAsync(ct);
