@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace QrLoginPortal.Data;
@@ -16,6 +17,13 @@ public static class DataExtensions
         builder.Services.AddPooledDbContextFactory<ApplicationDbContext>(options => options.UseDatabase(provider, connectionString));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
+
+        // The key ring lives in the database, not in one machine's home folder: a cookie, an
+        // antiforgery token or a binding cookie made by one node is read by every other node and
+        // after a restart or a move to a new machine. One application name, so every node is one app.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("QrLoginPortal")
+            .PersistKeysToDbContext<ApplicationDbContext>();
 
         builder.Services.AddOptions<PortalOptions>()
             .BindConfiguration(PortalOptions.Section)
