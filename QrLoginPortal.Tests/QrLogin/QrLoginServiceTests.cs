@@ -171,6 +171,27 @@ public sealed class QrLoginServiceTests : IDisposable
         Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(created.Lsi, "user-1", false, null, null));
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task AroundItsExpiry_APendingCode_IsEitherAttemptableOrOverdue_NeverBothNorNeither(int secondsFromExpiry)
+    {
+        // The phone's queries and the sweeper's ask the transaction's own two rules; asked of the
+        // database at the instant itself and either side of it, they split pending codes exactly.
+        var created = await Service.CreateAsync(EngineFixture.Browser);
+        _engine.Clock.Advance(TimeSpan.FromSeconds(120 + secondsFromExpiry));
+        var now = _engine.Clock.GetUtcNow();
+
+        await using var db = _engine.Database.CreateDbContext();
+        var attemptable = await db.QrTransactions.Where(t => t.Id == created.Id).AnyAsync(QrTransaction.AttemptableAt(now), TestContext.Current.CancellationToken);
+        var overdue = await db.QrTransactions.Where(t => t.Id == created.Id).AnyAsync(QrTransaction.OverdueAt(now), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(attemptable, overdue);
+        Assert.Equal(secondsFromExpiry < 0, attemptable);
+        Assert.Equal(attemptable, await Service.OpenAsync(created.Lsi, "user-1", null) is not null);
+    }
+
     [Fact]
     public async Task Sweeper_MarksOverdueTimeout_PushesIt_AndLeavesFreshOnesAlone()
     {

@@ -44,7 +44,7 @@ public sealed class QrLoginService(
         await using (var counting = await dbFactory.CreateDbContextAsync(ct))
         {
             var at = clock.GetUtcNow();
-            capacity.Reserve(await counting.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending && t.ExpiresAt > at, ct));
+            capacity.Reserve(await counting.QrTransactions.CountAsync(QrTransaction.AttemptableAt(at), ct));
         }
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
@@ -177,16 +177,15 @@ public sealed class QrLoginService(
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
-        if (cancelled == 1)
+        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id && t.DsiHash == dsiHash),
+            QrTransactionState.Failed, now, also: null, ct);
+        if (cancelled)
         {
             await audit.WriteAsync(AuditTypes.QrCancel, AuditOutcomes.Success, subject: id.ToString(), ip: ip, details: "cancelled by the browser", ct: ct);
             await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
         }
 
-        return cancelled == 1;
+        return cancelled;
     }
 
     /// <summary>An administrator cancels a PENDING transaction (e.g. a phishing attempt): it turns FAILED and its page is told at once.</summary>
@@ -194,17 +193,15 @@ public sealed class QrLoginService(
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await db.QrTransactions
-            .Where(t => t.Id == id && t.State == QrTransactionState.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
-        await audit.WriteAsync(AuditTypes.QrCancel, cancelled == 1 ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
-            id.ToString(), ip, cancelled == 1 ? "cancelled by an administrator" : "not pending any more", ct);
-        if (cancelled == 1)
+        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct);
+        await audit.WriteAsync(AuditTypes.QrCancel, cancelled ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
+            id.ToString(), ip, cancelled ? "cancelled by an administrator" : "not pending any more", ct);
+        if (cancelled)
         {
             await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
         }
 
-        return cancelled == 1;
+        return cancelled;
     }
 
     /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
@@ -236,7 +233,7 @@ public sealed class QrLoginService(
     public async Task<int> CountPendingAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending, ct);
+        return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
     }
 
     private async Task<int> CancelPendingAsync(CancellationToken ct)
@@ -244,12 +241,11 @@ public sealed class QrLoginService(
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pending = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.State == QrTransactionState.Pending).Select(t => t.Id).ToListAsync(ct);
+            .Where(QrTransaction.IsPending).Select(t => t.Id).ToListAsync(ct);
         var cancelled = 0;
         foreach (var id in pending)
         {
-            if (await db.QrTransactions.Where(t => t.Id == id && t.State == QrTransactionState.Pending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct) == 1)
+            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct))
             {
                 cancelled++;
                 await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
@@ -378,11 +374,8 @@ public sealed class QrLoginService(
         var expired = 0;
         foreach (var id in overdue)
         {
-            var changed = await db.QrTransactions
-                .Where(t => t.Id == id)
-                .Where(QrTransaction.OverdueAt(now))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Timeout).SetProperty(t => t.UpdatedAt, now), ct);
-            if (changed == 1)
+            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.OverdueAt(now)),
+                    QrTransactionState.Timeout, now, also: null, ct))
             {
                 expired++;
                 db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
@@ -404,7 +397,7 @@ public sealed class QrLoginService(
         var cutoff = clock.GetUtcNow() - retention;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.QrTransactions
-            .Where(t => t.State != QrTransactionState.Pending && t.UpdatedAt < cutoff)
+            .Where(QrTransaction.IsFinished).Where(t => t.UpdatedAt < cutoff)
             .ExecuteDeleteAsync(ct);
     }
 
@@ -440,26 +433,21 @@ public sealed class QrLoginService(
             id = null;
         }
 
-        var changed = 0;
+        var changed = false;
         if (id is { } foundId)
         {
-            var newState = approve ? QrTransactionState.Success : QrTransactionState.Failed;
             var approverIp = Truncate(ip, 64);
             var approverAgent = Truncate(userAgent, 512);
-            changed = await db.QrTransactions
-                .Where(t => t.Id == foundId)
-                .Where(QrTransaction.AttemptableAt(now))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, newState)
+            changed = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
+                approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
                     .SetProperty(t => t.UserId, userId)
                     .SetProperty(t => t.KeepSignedIn, keepSignedIn)
                     .SetProperty(t => t.ApproverIp, approverIp)
                     .SetProperty(t => t.ApproverUserAgent, approverAgent)
-                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now)
-                    .SetProperty(t => t.UpdatedAt, now), ct);
+                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct);
         }
 
-        if (changed != 1)
+        if (!changed)
         {
             // Only a code that matches no transaction is a guess; losing a race for a real code
             // (or presenting one that expired or was used) spends nobody's budget.
