@@ -41,7 +41,7 @@ public sealed class QrLoginServiceTests : IDisposable
         settings.DsiCharset = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
         settings.DsiLength = 30;
         settings.ExpirySeconds = 45;
-        Assert.Empty(await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, TestContext.Current.CancellationToken));
+        Assert.Empty(await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken));
 
         var created = await Service.CreateAsync(EngineFixture.Browser);
 
@@ -57,7 +57,7 @@ public sealed class QrLoginServiceTests : IDisposable
     {
         var settings = await _engine.Settings.GetAsync(TestContext.Current.CancellationToken);
         settings.Enabled = false;
-        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, TestContext.Current.CancellationToken);
+        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken);
 
         await Assert.ThrowsAsync<QrLoginDisabledException>(() => Service.CreateAsync(EngineFixture.Browser));
     }

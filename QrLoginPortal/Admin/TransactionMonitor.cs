@@ -90,7 +90,7 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = false;
-        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "stop all pending", auditType: AuditTypes.QrStopAll);
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, note: "stop all pending", auditType: AuditTypes.QrStopAll, ct: ct);
         if (errors.Count > 0)
         {
             throw new InvalidOperationException($"QR sign-in could not be switched off: {string.Join(" ", errors.Values)}");
@@ -104,7 +104,7 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = true;
-        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "QR sign-in re-enabled");
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, note: "QR sign-in re-enabled", ct: ct);
         if (errors.Count > 0)
         {
             throw new InvalidOperationException($"QR sign-in could not be re-enabled: {string.Join(" ", errors.Values)}");

@@ -159,12 +159,12 @@ public sealed class QrLoginService(
     /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
     /// <param name="apiClientId">An API client approving for <paramref name="userId"/>: failures count against the client, not the user.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        CancellationToken ct = default, Guid? transactionId = null, string? apiClientId = null) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, ct, expectedId: transactionId);
+        Guid? transactionId = null, string? apiClientId = null, CancellationToken ct = default) =>
+        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId, ct);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, ct);
+        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, ct);
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -402,7 +402,7 @@ public sealed class QrLoginService(
     }
 
     private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
-        string? userAgent, CancellationToken ct, Guid? expectedId = null)
+        string? userAgent, Guid? expectedId, CancellationToken ct)
     {
         var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;

@@ -31,8 +31,8 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
     /// <summary>Validates and saves <paramref name="proposed"/> as a new version; returns the field errors, empty when saved.</summary>
     /// <param name="expectedUpdatedAt">When given, the save is refused if someone else saved since (the caller's copy is stale).</param>
     public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(QrSettings proposed, string? actorUserId, string? actorName,
-        string? ip, CancellationToken ct = default, string? note = null, string auditType = AuditTypes.QrSettingsChange,
-        DateTimeOffset? expectedUpdatedAt = null)
+        string? ip, string? note = null, string auditType = AuditTypes.QrSettingsChange, DateTimeOffset? expectedUpdatedAt = null,
+        CancellationToken ct = default)
     {
         var errors = QrSettingsRules.Validate(proposed);
         if (errors.Count > 0)
@@ -105,8 +105,8 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             return new Dictionary<string, string> { ["version"] = $"Version {versionId} does not exist." };
         }
 
-        var errors = await UpdateAsync(version.ToSettings(), actorUserId, actorName, ip, ct,
-            note: $"restored version {versionId}", auditType: AuditTypes.QrSettingsRestore);
+        var errors = await UpdateAsync(version.ToSettings(), actorUserId, actorName, ip,
+            note: $"restored version {versionId}", auditType: AuditTypes.QrSettingsRestore, ct: ct);
         if (errors.Count > 0)
         {
             await audit.WriteAsync(AuditTypes.QrSettingsRestore, AuditOutcomes.Refused, actorUserId, "qr-settings", ip,

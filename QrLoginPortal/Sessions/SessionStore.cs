@@ -51,7 +51,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
     /// <summary>Whether the session is still open for <paramref name="userId"/>; notes the time it was last seen (at most once a minute).</summary>
     /// <param name="securityStamp">When given (a bearer token carries the one it was issued with), the user's stamp must still be it.</param>
-    public async Task<bool> TouchAsync(Guid sessionId, string userId, CancellationToken ct = default, string? securityStamp = null)
+    public async Task<bool> TouchAsync(Guid sessionId, string userId, string? securityStamp = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         var staleBefore = now - LastSeenGranularity;
@@ -168,7 +168,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
     /// <summary>Ends one session of <paramref name="userId"/>; false when it is not theirs or already ended.</summary>
     public async Task<bool> EndAsync(Guid sessionId, string userId, string reason, string? actorUserId, string? ip,
-        CancellationToken ct = default, SessionEndCause cause = SessionEndCause.SignedOut)
+        SessionEndCause cause = SessionEndCause.SignedOut, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -186,8 +186,8 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     }
 
     /// <summary>Ends every open session of <paramref name="userId"/> (lock, password reset by an admin, …).</summary>
-    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default,
-        SessionEndCause cause = SessionEndCause.SignedOut)
+    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip,
+        SessionEndCause cause = SessionEndCause.SignedOut, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
