@@ -43,8 +43,10 @@ public static class EngineBenchmarks
             var notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
             // No caps: the benchmark measures the engine, not the limits.
             var options = Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue, MaxPending = int.MaxValue, CreatedPerMinute = int.MaxValue });
-            var limiter = new FailedAttemptLimiter(clock, options);
-            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, new QrCapacity(clock, options), audit, clock,
+            var counters = new InMemoryLimitCounters(clock);
+            var limiter = FailedAttemptLimiter.Create(counters, options.Value);
+            var capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options);
+            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, capacity, audit, clock,
                 NullLogger<QrLoginService>.Instance);
             var binding = new byte[32];
             var requester = new QrRequester("203.0.113.10", "bench", binding);

@@ -16,8 +16,9 @@ public sealed class EngineFixture : IDisposable
         Notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
         Audit = new AuditLog(Database, Clock);
         Settings = new QrSettingsStore(Database, Audit, Clock);
-        Limiter = new FailedAttemptLimiter(Clock, Options.Create(EngineOptions));
-        Capacity = new QrCapacity(Clock, Options.Create(EngineOptions));
+        Counters = new InMemoryLimitCounters(Clock);
+        Limiter = FailedAttemptLimiter.Create(Counters, EngineOptions);
+        Capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, () => QrCapacity.LimitsOf(EngineOptions), Counters), Options.Create(EngineOptions));
         Service = new QrLoginService(Database, Settings, Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
@@ -28,6 +29,9 @@ public sealed class EngineFixture : IDisposable
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
     public FailedAttemptLimiter Limiter { get; }
+
+    /// <summary>The counters every limiter of this engine counts in (one node's memory, on the fake clock).</summary>
+    public InMemoryLimitCounters Counters { get; }
     public QrCapacity Capacity { get; }
     public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerIp = 100, FailedAttemptsPerApiClient = 100, FailedAttemptsPerHour = 50, CreatedPerMinutePerIp = 100 };
 

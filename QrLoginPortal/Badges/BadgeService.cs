@@ -43,16 +43,20 @@ public sealed record BadgeCheck(string? UserId, TimeSpan? RetryAfter = null)
 /// badge against the policy. Knows nothing of pages or HTTP; every change is audited.
 /// </summary>
 public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<BadgeOptions>? options = null)
+    [FromKeyedServices(BadgeService.FailureLimiter)] AttemptLimiter failures)
 {
     /// <summary>Defaults of the failed badge presentations per client address per 15 minutes, and across the portal per hour (see <see cref="BadgeOptions"/>).</summary>
     public const int FailuresPerAddress = 10;
     public const int FailuresPerHour = 1000;
 
-    private readonly BadgeOptions _limits = options?.Value ?? new BadgeOptions();
+    /// <summary>The key of the limiter of wrong badges.</summary>
+    public const string FailureLimiter = "badges";
+    private const string WholePortal = "*";
 
-    private readonly WindowCounter _failuresPerAddress = new(clock, TimeSpan.FromMinutes(15));
-    private readonly WindowCounter _failuresOverall = new(clock, TimeSpan.FromHours(1));
+    /// <summary>Wrong badges per address per 15 minutes, and across the portal per hour as the shared budget.</summary>
+    public static AttemptLimits LimitsOf(BadgeOptions o) =>
+        new(o.FailuresPerAddress, TimeSpan.FromMinutes(15), Shared: o.FailuresPerHour, SharedWindow: TimeSpan.FromHours(1));
+
     private volatile BadgePolicy? _policy;
 
     public async Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default)
@@ -367,15 +371,14 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     private static readonly System.Linq.Expressions.Expression<Func<Badge, BadgeView>> ToView =
         b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt);
 
-    /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null.</summary>
-    private TimeSpan? AddressWait(string address) => _failuresPerAddress.RetryAfter(ClientAddress.LimitKey(address), _limits.FailuresPerAddress);
+    /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null (the portal-wide budget is not asked: it never holds up a valid badge).</summary>
+    private TimeSpan? AddressWait(string address) => failures.RetryAfter(new LimitedAttempt("", address));
 
     /// <summary>Counts a wrong badge; how long wrong badges must wait because the portal-wide budget is spent, or null.</summary>
     private TimeSpan? CountFailure(string address)
     {
-        _failuresPerAddress.Add(ClientAddress.LimitKey(address));
-        _failuresOverall.Add("*");
-        return _failuresOverall.RetryAfter("*", _limits.FailuresPerHour);
+        failures.Record(new LimitedAttempt("", address, WholePortal));
+        return failures.SharedRetryAfter(WholePortal);
     }
 
     /// <summary>

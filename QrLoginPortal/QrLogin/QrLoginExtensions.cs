@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace QrLoginPortal.QrLogin;
 
 public static class QrLoginExtensions
@@ -13,6 +15,12 @@ public static class QrLoginExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
         builder.Services.AddSingleton<QrSettingsStore>();
+        foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
+        {
+            builder.Services.AddAttemptLimiter(use, provider => FailedAttemptLimiter.LimitsOf(use, provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
+        }
+
+        builder.Services.AddAttemptLimiter(QrCapacity.Creations, provider => QrCapacity.LimitsOf(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
         builder.Services.AddSingleton<FailedAttemptLimiter>();
         builder.Services.AddSingleton<QrCapacity>();
         builder.Services.AddSingleton<QrLoginService>();

@@ -31,6 +31,8 @@ public static class QrSignInEndpoints
             .BindConfiguration(SignInLimitsOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddAttemptLimiter(PasswordThrottle.Use,
+            p => PasswordThrottle.LimitsOf(p.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignInLimitsOptions>>().Value));
         builder.Services.AddSingleton<PasswordThrottle>();
         // Identity's failed-password lockout comes after the per-address throttle (see SignInLimitsOptions).
         builder.Services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<SignInLimitsOptions>>((identity, limits) =>
