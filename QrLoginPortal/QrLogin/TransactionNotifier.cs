@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
-
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>What a waiter learns when a transaction changes. Carries no secret and no user data.</summary>
@@ -26,23 +23,19 @@ public interface ITransactionNotifier
     int SubscriptionCount { get; }
 }
 
+/// <summary>The transaction notifier of one node, on the portal's <see cref="KeyedNotifier{TKey, TMessage}"/>.</summary>
 public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger) : ITransactionNotifier
 {
     // Subscribers of every transaction live under the empty id.
     private static readonly Guid AllTransactions = Guid.Empty;
 
-    private readonly ConcurrentDictionary<Guid, ImmutableArray<Subscription>> _subscriptions = new();
+    private readonly KeyedNotifier<Guid, QrTransactionChanged> _notifier = new(logger);
 
-    public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
+    public int SubscriptionCount => _notifier.SubscriptionCount;
 
-    public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => Subscribe(AllTransactions, handler);
+    public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => _notifier.Subscribe(AllTransactions, handler);
 
-    public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler)
-    {
-        var subscription = new Subscription(this, transactionId, handler);
-        _subscriptions.AddOrUpdate(transactionId, [subscription], (_, existing) => existing.Add(subscription));
-        return subscription;
-    }
+    public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler) => _notifier.Subscribe(transactionId, handler);
 
     /// <summary>
     /// Starts every subscriber's handler and returns without waiting for them: an approval or the
@@ -50,60 +43,8 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
     /// </summary>
     public Task PublishAsync(QrTransactionChanged change)
     {
-        foreach (var key in new[] { change.Id, AllTransactions })
-        {
-            if (_subscriptions.TryGetValue(key, out var subscribers))
-            {
-                foreach (var subscriber in subscribers)
-                {
-                    _ = DeliverAsync(subscriber, change);
-                }
-            }
-        }
-
+        _notifier.Publish(change.Id, change);
+        _notifier.Publish(AllTransactions, change);
         return Task.CompletedTask;
-    }
-
-    private async Task DeliverAsync(Subscription subscriber, QrTransactionChanged change)
-    {
-        try
-        {
-            await subscriber.Handler(change);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "A subscriber of QR transaction {TransactionId} failed", change.Id);
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        while (_subscriptions.TryGetValue(subscription.TransactionId, out var existing))
-        {
-            var updated = existing.Remove(subscription);
-            var done = updated.IsEmpty
-                ? _subscriptions.TryRemove(new KeyValuePair<Guid, ImmutableArray<Subscription>>(subscription.TransactionId, existing))
-                : _subscriptions.TryUpdate(subscription.TransactionId, updated, existing);
-            if (done)
-            {
-                return;
-            }
-        }
-    }
-
-    private sealed class Subscription(InProcessTransactionNotifier owner, Guid transactionId, Func<QrTransactionChanged, Task> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public Guid TransactionId => transactionId;
-        public Func<QrTransactionChanged, Task> Handler => handler;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Remove(this);
-            }
-        }
     }
 }
