@@ -51,6 +51,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddAttemptLimiter(global::QrLoginPortal.Badges.BadgeService.FailureLimiter,
             _ => global::QrLoginPortal.Badges.BadgeService.LimitsOf(new global::QrLoginPortal.Badges.BadgeOptions()));
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
+        Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();

@@ -14,6 +14,7 @@ public static class QrLoginExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+        builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         builder.Services.AddSingleton<QrSettingsStore>();
         foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
         {
