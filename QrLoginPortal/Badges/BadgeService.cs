@@ -57,20 +57,11 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     public static AttemptLimits LimitsOf(BadgeOptions o) =>
         new(o.FailuresPerAddress, TimeSpan.FromMinutes(15), Shared: o.FailuresPerHour, SharedWindow: TimeSpan.FromHours(1));
 
-    private volatile BadgePolicy? _policy;
+    private readonly CachedRow<BadgePolicy> _policy = new(dbFactory, db => db.BadgePolicies.Where(p => p.Id == BadgePolicy.SingletonId),
+        p => p.UpdatedAt, () => new BadgePolicy(), p => p.Copy(), clock);
 
-    public async Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default)
-    {
-        var policy = _policy;
-        if (policy is null)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            policy = await db.BadgePolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Id == BadgePolicy.SingletonId, ct) ?? new BadgePolicy();
-            _policy = policy;
-        }
-
-        return policy.Copy();
-    }
+    /// <summary>The policy in force (a copy); a save on another node is seen within <see cref="CachedRow{T}.RecheckAfter"/>.</summary>
+    public Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default) => _policy.GetAsync(ct);
 
     /// <summary>Validates and saves the policy; the field errors, empty when saved.</summary>
     public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(BadgePolicy proposed, string? actorUserId, string? actorName,
@@ -103,7 +94,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         db.AuditEvents.Add(audit.Create(AuditTypes.BadgePolicyChange, AuditOutcomes.Success, actorUserId, "badge-policy", ip,
             $"{Describe(before)} → {Describe(row)}"));
         await db.SaveChangesAsync(ct);
-        _policy = row.Copy();
+        _policy.Set(row);
         return errors;
     }
 
