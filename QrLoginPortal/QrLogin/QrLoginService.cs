@@ -82,7 +82,8 @@ public sealed class QrLoginService(
                 continue;
             }
 
-            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now));
+            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
+                Created: new QrTransactionCreated(transaction.CreatedAt, transaction.ExpiresAt, transaction.RequesterIp, transaction.RequesterUserAgent)));
             return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
         }
     }
@@ -462,7 +463,7 @@ public sealed class QrLoginService(
 
         await audit.WriteAsync(type, AuditOutcomes.Success, userId, id.ToString(), ip, approve ? null : "I did not try to sign in", ct);
         await notifier.PublishAsync(new QrTransactionChanged(id!.Value,
-            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now));
+            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now, UserId: userId));
         return approve ? AttemptResult.Approved : AttemptResult.Denied;
     }
 

@@ -1,8 +1,18 @@
 namespace QrLoginPortal.QrLogin;
 
-/// <summary>What a waiter learns when a transaction changes. Carries no secret and no user data.</summary>
+/// <summary>
+/// What a waiter learns when a transaction changes. Carries no secret; the waiting page shows none of it but the
+/// state. The rest is for server-side subscribers (the admin's live table), so they can merge the change
+/// without reading the transaction again.
+/// </summary>
 /// <param name="CancelledByAdmin">A FAILED that an administrator caused (not the phone's Deny): the waiting page says so.</param>
-public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false);
+/// <param name="UserId">Who approved or denied it (with those two changes only).</param>
+/// <param name="Created">With the creation only: what the live table shows of a new code.</param>
+public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false,
+    string? UserId = null, QrTransactionCreated? Created = null);
+
+/// <summary>What is known of a code from its creation on (no secret).</summary>
+public sealed record QrTransactionCreated(DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? RequesterIp, string? RequesterUserAgent);
 
 /// <summary>
 /// Pushes state changes to whoever waits on a transaction. Keyed by transaction id, so a change
