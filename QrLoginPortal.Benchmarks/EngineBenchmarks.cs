@@ -46,8 +46,10 @@ public static class EngineBenchmarks
             var counters = new InMemoryLimitCounters(clock);
             var limiter = FailedAttemptLimiter.Create(counters, options.Value);
             var capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options);
-            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, capacity, audit, clock,
+            var settings = new QrSettingsStore(factory, audit, clock);
+            var engine = new QrLoginService(factory, settings, notifier, limiter, capacity, audit, clock,
                 NullLogger<QrLoginService>.Instance);
+            var tickets = new QrTicketService(factory, settings, audit, clock);
             var binding = new byte[32];
             var requester = new QrRequester("203.0.113.10", "bench", binding);
 
@@ -95,8 +97,8 @@ public static class EngineBenchmarks
                     pushLatencies.Add(Stopwatch.GetElapsedTime(approveStarted, await pushed.Task).TotalMilliseconds);
                 }
 
-                var ticket = await engine.IssueTicketAsync(created.Id, created.Dsi);
-                if (await engine.RedeemTicketAsync(ticket, binding, "203.0.113.10") is null)
+                var ticket = await tickets.IssueTicketAsync(created.Id, created.Dsi);
+                if (await tickets.RedeemTicketAsync(ticket, binding, "203.0.113.10") is null)
                 {
                     throw new InvalidOperationException("A benchmark approval did not redeem.");
                 }

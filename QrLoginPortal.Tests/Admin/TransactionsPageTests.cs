@@ -183,7 +183,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         await ClickAndAnswerAsync(cut.Find("button[data-testid=stop-all]"), "Stop all");
 
         cut.WaitForAssertion(() => cut.Find("[data-testid=stopped]"));
-        Assert.Null(await Engine.Service.IssueTicketAsync(approved.Id, approved.Dsi));
+        Assert.Null(await Engine.Tickets.IssueTicketAsync(approved.Id, approved.Dsi));
     }
 }
 

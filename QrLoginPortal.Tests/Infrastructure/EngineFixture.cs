@@ -19,6 +19,8 @@ public sealed class EngineFixture : IDisposable
         Counters = new InMemoryLimitCounters(Clock);
         Limiter = FailedAttemptLimiter.Create(Counters, EngineOptions);
         Capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, () => QrCapacity.LimitsOf(EngineOptions), Counters), Options.Create(EngineOptions));
+        Tickets = new QrTicketService(Database, Settings, Audit, Clock);
+        Sweeper = new QrSweeper(Database, Notifier, Audit, Options.Create(EngineOptions), Clock, NullLogger<QrSweeper>.Instance);
         Service = new QrLoginService(Database, Settings, Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
@@ -28,6 +30,10 @@ public sealed class EngineFixture : IDisposable
     public AuditLog Audit { get; }
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
+    public QrTicketService Tickets { get; }
+
+    /// <summary>The sweeper's expiry and purge, called by hand (its loop is not started).</summary>
+    public QrSweeper Sweeper { get; }
     public FailedAttemptLimiter Limiter { get; }
 
     /// <summary>The counters every limiter of this engine counts in (one node's memory, on the fake clock).</summary>

@@ -25,7 +25,10 @@ public static class QrLoginExtensions
         builder.Services.AddSingleton<FailedAttemptLimiter>();
         builder.Services.AddSingleton<QrCapacity>();
         builder.Services.AddSingleton<QrLoginService>();
-        builder.Services.AddHostedService<QrSweeper>();
+        builder.Services.AddSingleton<QrTicketService>();
+        // One instance: the loop that runs, and the methods tests and tools call.
+        builder.Services.AddSingleton<QrSweeper>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<QrSweeper>());
         builder.Services.AddHostedService<QrShutdown>();
         return builder;
     }

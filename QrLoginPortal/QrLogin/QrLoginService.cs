@@ -5,8 +5,8 @@ using QrLoginPortal.Data;
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>
-/// The QR login engine: creates transactions, lets a signed-in phone approve or deny them, and turns
-/// an approval into a one-time sign-in ticket. Every state change is a single compare-and-set update,
+/// The QR login engine: creates transactions and lets a signed-in phone approve or deny them (tickets and
+/// claims are <see cref="QrTicketService"/>'s, expiry and purge <see cref="QrSweeper"/>'s). Every state change is a single compare-and-set update,
 /// so concurrent callers cannot both win. Knows nothing of pages or HTTP.
 /// </summary>
 public sealed class QrLoginService(
@@ -256,103 +256,6 @@ public sealed class QrLoginService(
         return cancelled;
     }
 
-    /// <summary>
-    /// For the browser holding the dsi of an approved, unconsumed transaction: a one-time ticket that
-    /// an HTTP endpoint exchanges for the authentication cookie. A new ticket replaces the previous one.
-    /// </summary>
-    public async Task<string?> IssueTicketAsync(Guid id, string? dsi, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(dsi))
-        {
-            return null;
-        }
-
-        // "Stop all pending" switches QR sign-in off: an approval not yet turned into a cookie is stopped too.
-        if (!(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var dsiHash = Secrets.Hash(dsi);
-        var ticket = Secrets.NewToken();
-        var ticketHash = Secrets.Hash(ticket);
-        var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var issued = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TicketHash, ticketHash).SetProperty(t => t.TicketExpiresAt, ticketExpiry), ct);
-        return issued == 1 ? ticket : null;
-    }
-
-    /// <summary>
-    /// Exchanges a ticket for the approving user, once: the ticket must be unexpired, unused and
-    /// presented by the browser that started the transaction (the hash of its binding cookie).
-    /// </summary>
-    public async Task<RedeemedTicket?> RedeemTicketAsync(string? ticket, byte[]? browserBindingHash, string? ip, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(ticket) || browserBindingHash is not { Length: 32 })
-        {
-            return null;
-        }
-
-        if (!(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "QR sign-in is disabled", ct: ct);
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var ticketHash = Secrets.Hash(ticket);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
-                        && t.State == QrTransactionState.Success && t.ConsumedAt == null && t.TicketExpiresAt > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
-        {
-            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
-            return null;
-        }
-
-        var redeemed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.TicketHash == ticketHash)
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, redeemed.UserId, redeemed.TransactionId.ToString(), ip, ct: ct);
-        return redeemed;
-    }
-
-    /// <summary>
-    /// For an API client holding the dsi of an approved transaction (the module-chain API): consumes
-    /// the approval, once, and says who approved. Null when unknown, wrong dsi, not approved or used (alike).
-    /// </summary>
-    public async Task<RedeemedTicket?> ClaimAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(dsi) || !(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var dsiHash = Secrets.Hash(dsi);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
-        {
-            return null;
-        }
-
-        var claimed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.Id == id)
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, claimed.UserId, id.ToString(), ip, "claimed by an API client", ct);
-        return claimed;
-    }
-
     /// <summary>Removes a transaction (API clients clean up after themselves); false when it does not exist.</summary>
     public async Task<bool> DeleteAsync(Guid id, string? actor, string? ip, CancellationToken ct = default)
     {
@@ -364,42 +267,6 @@ public sealed class QrLoginService(
         }
 
         return deleted == 1;
-    }
-
-    /// <summary>Marks every overdue PENDING transaction TIMEOUT and tells its waiters. Returns how many expired.</summary>
-    public async Task<int> ExpireOverdueAsync(CancellationToken ct = default)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var overdue = await db.QrTransactions.AsNoTracking().Where(QrTransaction.OverdueAt(now)).OrderBy(t => t.ExpiresAt).Select(t => t.Id).Take(1000).ToListAsync(ct);
-        var expired = 0;
-        foreach (var id in overdue)
-        {
-            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.OverdueAt(now)),
-                    QrTransactionState.Timeout, now, also: null, ct))
-            {
-                expired++;
-                db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
-                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now));
-            }
-        }
-
-        if (expired > 0)
-        {
-            await db.SaveChangesAsync(ct);
-        }
-
-        return expired;
-    }
-
-    /// <summary>Deletes finished transactions last changed before <paramref name="retention"/> ago.</summary>
-    public async Task<int> PurgeFinishedAsync(TimeSpan retention, CancellationToken ct = default)
-    {
-        var cutoff = clock.GetUtcNow() - retention;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions
-            .Where(QrTransaction.IsFinished).Where(t => t.UpdatedAt < cutoff)
-            .ExecuteDeleteAsync(ct);
     }
 
     private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
@@ -467,7 +334,7 @@ public sealed class QrLoginService(
         return approve ? AttemptResult.Approved : AttemptResult.Denied;
     }
 
-    private static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
+    internal static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= MaxSecretInputLength;
 
     private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];

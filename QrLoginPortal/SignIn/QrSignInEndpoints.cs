@@ -84,7 +84,7 @@ public static class QrSignInEndpoints
     /// <summary>Exchanges the one-time ticket (form field, never the URL) for the Identity cookie and goes to the local return URL.</summary>
     private static async Task<RedirectHttpResult> RedeemAsync(
         HttpContext context,
-        QrLoginService qrLogin,
+        QrTicketService tickets,
         SignInManager<ApplicationUser> signInManager)
     {
         // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
@@ -103,7 +103,7 @@ public static class QrSignInEndpoints
         var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
 
         var ip = context.Connection.RemoteIpAddress?.ToString();
-        var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
+        var redeemed = await tickets.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
         if (redeemed is null)
         {
             return TypedResults.Redirect(FailedRedirect);
