@@ -43,9 +43,13 @@ public static class EngineBenchmarks
             var notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
             // No caps: the benchmark measures the engine, not the limits.
             var options = Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue, MaxPending = int.MaxValue, CreatedPerMinute = int.MaxValue });
-            var limiter = new FailedAttemptLimiter(clock, options);
-            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier, limiter, new QrCapacity(clock, options), audit, clock,
+            var counters = new InMemoryLimitCounters(clock);
+            var limiter = FailedAttemptLimiter.Create(counters, options.Value);
+            var capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options);
+            var settings = new QrSettingsStore(factory, audit, clock);
+            var engine = new QrLoginService(factory, settings, notifier, limiter, capacity, audit, clock,
                 NullLogger<QrLoginService>.Instance);
+            var tickets = new QrTicketService(factory, settings, audit, clock);
             var binding = new byte[32];
             var requester = new QrRequester("203.0.113.10", "bench", binding);
 
@@ -93,8 +97,8 @@ public static class EngineBenchmarks
                     pushLatencies.Add(Stopwatch.GetElapsedTime(approveStarted, await pushed.Task).TotalMilliseconds);
                 }
 
-                var ticket = await engine.IssueTicketAsync(created.Id, created.Dsi);
-                if (await engine.RedeemTicketAsync(ticket, binding, "203.0.113.10") is null)
+                var ticket = await tickets.IssueTicketAsync(created.Id, created.Dsi);
+                if (await tickets.RedeemTicketAsync(ticket, binding, "203.0.113.10") is null)
                 {
                     throw new InvalidOperationException("A benchmark approval did not redeem.");
                 }

@@ -123,7 +123,7 @@ public sealed class AccountMailTests(PortalFactory portal) : IClassFixture<Porta
         await phone.SignInWithPasswordAsync(email, PortalFactory.DemoPassword);
         var approval = await phone.GetPageAsync($"/qr/{created.Lsi}");
         await phone.PostFormAsync($"/qr/{created.Lsi}", approval, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
-        var ticket = await engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await app.Services.GetRequiredService<QrTicketService>().IssueTicketAsync(created.Id, created.Dsi);
         Assert.NotNull(ticket);
         var redeemed = await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath,
             new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = ticket, ["returnUrl"] = "/" }));

@@ -24,10 +24,34 @@ namespace QrLoginPortal.Tests.Admin;
 /// </summary>
 public abstract class AdminPageTestContext : BunitContext
 {
+    /// <summary>Every database command the services behind the page sent.</summary>
+    protected CommandCounter PageCommands { get; } = new();
+
+    protected sealed class CommandCounter : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override System.Data.Common.DbCommand CommandCreated(Microsoft.EntityFrameworkCore.Diagnostics.CommandEndEventData eventData,
+            System.Data.Common.DbCommand result)
+        {
+            Interlocked.Increment(ref _count);
+            return result;
+        }
+    }
+
+    private sealed class CountingDbFactory(DbContextOptions<ApplicationDbContext> options) : IDbContextFactory<ApplicationDbContext>
+    {
+        public ApplicationDbContext CreateDbContext() => new(options);
+    }
+
     protected AdminPageTestContext(bool failingDatabase = false)
     {
         Engine = new EngineFixture();
-        IDbContextFactory<ApplicationDbContext> db = failingDatabase ? new FailingDbFactory() : Engine.Database;
+        // The pages' contexts count their commands (the engine's own do not), so a test can prove a push costs no query.
+        IDbContextFactory<ApplicationDbContext> db = failingDatabase ? new FailingDbFactory()
+            : new CountingDbFactory(new DbContextOptionsBuilder<ApplicationDbContext>(Engine.Database.Options).AddInterceptors(PageCommands).Options);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddLogging();
@@ -48,7 +72,10 @@ public abstract class AdminPageTestContext : BunitContext
         // Password links are also mailed: queued here, never sent.
         Services.AddSingleton(new global::QrLoginPortal.Email.MailQueue(Microsoft.Extensions.Logging.Abstractions.NullLogger<global::QrLoginPortal.Email.MailQueue>.Instance));
         Services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<global::QrLoginPortal.Data.ApplicationUser>, global::QrLoginPortal.Email.PortalEmailSender>();
+        Services.AddAttemptLimiter(global::QrLoginPortal.Badges.BadgeService.FailureLimiter,
+            _ => global::QrLoginPortal.Badges.BadgeService.LimitsOf(new global::QrLoginPortal.Badges.BadgeOptions()));
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
+        Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();

@@ -33,7 +33,7 @@ public sealed class DashboardPageTests : AdminPageTestContext
         await Engine.Service.DenyAsync(denied.Lsi, "user-id", null, null);
         await Engine.Service.CreateAsync(EngineFixture.Browser);
         Engine.Clock.Advance(TimeSpan.FromMinutes(3));
-        await Engine.Service.ExpireOverdueAsync();
+        await Engine.Sweeper.ExpireOverdueAsync();
         // A page closed (or a password used instead): cancelled, which is not a denial.
         var abandoned = await Engine.Service.CreateAsync(EngineFixture.Browser);
         await Engine.Service.CancelAsync(abandoned.Id, abandoned.Dsi, null);
@@ -58,7 +58,7 @@ public sealed class DashboardPageTests : AdminPageTestContext
         // the code is no longer "shown in the last 24 hours", so its end must not be counted either.
         await Engine.Service.CreateAsync(EngineFixture.Browser);
         Engine.Clock.Advance(TimeSpan.FromMinutes(3));
-        await Engine.Service.ExpireOverdueAsync();
+        await Engine.Sweeper.ExpireOverdueAsync();
         Engine.Clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1));
         var fresh = await Engine.Service.CreateAsync(EngineFixture.Browser);
         await Engine.Service.ApproveAsync(fresh.Lsi, "user-id", false, null, null);

@@ -32,6 +32,27 @@ public sealed class TransactionsPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task APush_IsMergedIntoTheTable_WithoutADatabaseQuery()
+    {
+        var earlier = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        await Engine.Service.ApproveAsync(earlier.Lsi, "user-id", false, null, null);
+        var cut = Render<TransactionsPage>();
+        cut.WaitForAssertion(() => Assert.Equal("Approved", cut.Find("[data-testid=state]").TextContent));
+        var before = PageCommands.Count;
+
+        var created = await Engine.Service.CreateAsync(EngineFixture.Browser);
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        await Engine.Service.OpenAsync(created.Lsi, "user-id", null);
+        cut.WaitForAssertion(() => Assert.Equal("Scanned", cut.FindAll("[data-testid=state]")[0].TextContent));
+        await Engine.Service.ApproveAsync(created.Lsi, "user-id", false, null, null);
+
+        cut.WaitForAssertion(() => Assert.Equal("Approved", cut.FindAll("[data-testid=state]")[0].TextContent));
+        Assert.Contains("user@test.local", cut.FindAll("tbody tr")[0].TextContent);
+        Assert.Contains("Chrome 140 on Linux", cut.FindAll("tbody tr")[0].TextContent);
+        Assert.Equal(before, PageCommands.Count);
+    }
+
+    [Fact]
     public async Task ANewTransaction_AppearsWithoutReloading()
     {
         var cut = Render<TransactionsPage>();
@@ -162,7 +183,7 @@ public sealed class TransactionsPageTests : AdminPageTestContext
         await ClickAndAnswerAsync(cut.Find("button[data-testid=stop-all]"), "Stop all");
 
         cut.WaitForAssertion(() => cut.Find("[data-testid=stopped]"));
-        Assert.Null(await Engine.Service.IssueTicketAsync(approved.Id, approved.Dsi));
+        Assert.Null(await Engine.Tickets.IssueTicketAsync(approved.Id, approved.Dsi));
     }
 }
 

@@ -138,7 +138,7 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
         using var api = await portal.CreateApiClientAsync();
         var created = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
         portal.Clock.Advance(TimeSpan.FromSeconds(121));
-        await portal.Services.GetRequiredService<QrLoginService>().ExpireOverdueAsync();
+        await portal.Services.GetRequiredService<QrSweeper>().ExpireOverdueAsync();
 
         var poll = await Anonymous().GetFromJsonAsync<JsonElement>(
             $"/v2.0/factors/qr/{created.GetProperty("id").GetString()}?dsi={created.GetProperty("dsi").GetString()}");

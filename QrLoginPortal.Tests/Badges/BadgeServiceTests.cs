@@ -14,7 +14,10 @@ public sealed class BadgeServiceTests : IDisposable
     private readonly EngineFixture _engine = new();
     private readonly BadgeService _badges;
 
-    public BadgeServiceTests() => _badges = new BadgeService(_engine.Database, _engine.Audit, _engine.Clock);
+    public BadgeServiceTests() => _badges = BadgesWith(new BadgeOptions());
+
+    private BadgeService BadgesWith(BadgeOptions limits) => new(_engine.Database, _engine.Audit, _engine.Clock,
+        new AttemptLimiter(BadgeService.FailureLimiter, BadgeService.LimitsOf(limits), _engine.Counters));
 
     public void Dispose() => _engine.Dispose();
 
@@ -164,7 +167,7 @@ public sealed class BadgeServiceTests : IDisposable
     public async Task AFloodOfWrongBadges_FromManyAddresses_LeavesValidBadgesWorking_ButWrongOnesWait()
     {
         var limits = new BadgeOptions { FailuresPerAddress = 5, FailuresPerHour = 50 };
-        var badges = new BadgeService(_engine.Database, _engine.Audit, _engine.Clock, Microsoft.Extensions.Options.Options.Create(limits));
+        var badges = BadgesWith(limits);
         await EnableAsync();
         var pupil = await AddUserAsync("pupil@school.test");
         var badge = (await badges.IssueAsync(pupil, "admin-id", Ip))!;

@@ -22,6 +22,7 @@ public sealed class QrLoginPanelTests : BunitContext
         Services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         Services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         Services.AddSingleton(_engine.Service);
+        Services.AddSingleton(_engine.Tickets);
         Services.AddSingleton<ITransactionNotifier>(_engine.Notifier);
         Services.AddSingleton<TimeProvider>(_engine.Clock);
     }
@@ -73,7 +74,7 @@ public sealed class QrLoginPanelTests : BunitContext
         Assert.False(string.IsNullOrEmpty(ticket));
         Assert.Equal("/account", cut.Find("input[name=returnUrl]").GetAttribute("value"));
         JSInterop.VerifyInvoke("qrLogin.submit");
-        Assert.NotNull(await _engine.Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.NotNull(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public sealed class QrLoginPanelTests : BunitContext
         var firstId = cut.Instance.TransactionId;
 
         _engine.Clock.Advance(TimeSpan.FromSeconds(121));
-        await _engine.Service.ExpireOverdueAsync();
+        await _engine.Sweeper.ExpireOverdueAsync();
         cut.WaitForAssertion(() => Assert.Contains("This code has expired", cut.Markup));
 
         await cut.Find("button").ClickAsync(new());
@@ -301,7 +302,7 @@ public sealed class QrLoginPanelTests : BunitContext
     private async Task ExpireAsync(int seconds = 121)
     {
         _engine.Clock.Advance(TimeSpan.FromSeconds(seconds));
-        await _engine.Service.ExpireOverdueAsync();
+        await _engine.Sweeper.ExpireOverdueAsync();
     }
 
     private async Task<int> CountTransactionsAsync()

@@ -15,6 +15,8 @@ namespace QrLoginPortal.Tests.EndToEnd;
 public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
     private QrLoginService Engine => portal.Services.GetRequiredService<QrLoginService>();
+
+    private QrTicketService Tickets => portal.Services.GetRequiredService<QrTicketService>();
     private ITransactionNotifier Notifier => portal.Services.GetRequiredService<ITransactionNotifier>();
 
     [Fact]
@@ -37,7 +39,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.Contains(pushes, p => p.Scanned && p.State == QrTransactionState.Pending);
         Assert.Contains(pushes, p => p.State == QrTransactionState.Success);
-        var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await Tickets.IssueTicketAsync(created.Id, created.Dsi);
         Assert.NotNull(ticket);
 
         var redeemed = await RedeemAsync(browser, ticket, "/account");
@@ -62,7 +64,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         await phone.PostFormAsync($"/qr/{created.Lsi}", page, "qr-approval",
             new Dictionary<string, string> { ["Decision"] = "approve", ["KeepSignedIn"] = "true" });
 
-        var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, "/");
+        var response = await RedeemAsync(browser, (await Tickets.IssueTicketAsync(created.Id, created.Dsi))!, "/");
 
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Identity.Application="));
         Assert.Contains("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
@@ -76,7 +78,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var created = await StartOnLoginPageAsync(browser);
         await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), keepSignedIn: false, null, null);
 
-        var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, "/");
+        var response = await RedeemAsync(browser, (await Tickets.IssueTicketAsync(created.Id, created.Dsi))!, "/");
 
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Identity.Application="));
         Assert.DoesNotContain("expires=", setCookie, StringComparison.OrdinalIgnoreCase);
@@ -122,7 +124,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.Contains("Sign-in denied", await denied.Content.ReadAsStringAsync());
         Assert.Equal(QrTransactionState.Failed, (await Engine.GetAsync(created.Id, created.Dsi))!.State);
-        Assert.Null(await Engine.IssueTicketAsync(created.Id, created.Dsi));
+        Assert.Null(await Tickets.IssueTicketAsync(created.Id, created.Dsi));
         var protectedPage = await browser.Http.GetAsync("/account");
         Assert.Equal(HttpStatusCode.Redirect, protectedPage.StatusCode);
         Assert.StartsWith("/login", protectedPage.Headers.Location!.PathAndQuery);
@@ -191,7 +193,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var view = await Engine.GetAsync(created.Id, created.Dsi);
         Assert.Equal(QrTransactionState.Pending, view!.State);
         Assert.True(view.Scanned);
-        Assert.Null(await Engine.IssueTicketAsync(created.Id, created.Dsi));
+        Assert.Null(await Tickets.IssueTicketAsync(created.Id, created.Dsi));
     }
 
     [Fact]
@@ -200,7 +202,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
         await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
-        var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await Tickets.IssueTicketAsync(created.Id, created.Dsi);
         using var attacker = portal.CreateBrowser();
         await attacker.GetPageAsync("/login");
 
@@ -222,7 +224,7 @@ public sealed class QrSignInFlowTests(PortalFactory portal) : IClassFixture<Port
         var created = await StartOnLoginPageAsync(browser);
         await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
 
-        var response = await RedeemAsync(browser, (await Engine.IssueTicketAsync(created.Id, created.Dsi))!, returnUrl);
+        var response = await RedeemAsync(browser, (await Tickets.IssueTicketAsync(created.Id, created.Dsi))!, returnUrl);
 
         Assert.Equal("/", response.Headers.Location?.OriginalString);
     }

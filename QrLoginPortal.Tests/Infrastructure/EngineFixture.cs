@@ -16,8 +16,11 @@ public sealed class EngineFixture : IDisposable
         Notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
         Audit = new AuditLog(Database, Clock);
         Settings = new QrSettingsStore(Database, Audit, Clock);
-        Limiter = new FailedAttemptLimiter(Clock, Options.Create(EngineOptions));
-        Capacity = new QrCapacity(Clock, Options.Create(EngineOptions));
+        Counters = new InMemoryLimitCounters(Clock);
+        Limiter = FailedAttemptLimiter.Create(Counters, EngineOptions);
+        Capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, () => QrCapacity.LimitsOf(EngineOptions), Counters), Options.Create(EngineOptions));
+        Tickets = new QrTicketService(Database, Settings, Audit, Clock);
+        Sweeper = new QrSweeper(Database, Notifier, Audit, Options.Create(EngineOptions), Clock, NullLogger<QrSweeper>.Instance);
         Service = new QrLoginService(Database, Settings, Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
@@ -27,7 +30,14 @@ public sealed class EngineFixture : IDisposable
     public AuditLog Audit { get; }
     public QrSettingsStore Settings { get; }
     public QrLoginService Service { get; }
+    public QrTicketService Tickets { get; }
+
+    /// <summary>The sweeper's expiry and purge, called by hand (its loop is not started).</summary>
+    public QrSweeper Sweeper { get; }
     public FailedAttemptLimiter Limiter { get; }
+
+    /// <summary>The counters every limiter of this engine counts in (one node's memory, on the fake clock).</summary>
+    public InMemoryLimitCounters Counters { get; }
     public QrCapacity Capacity { get; }
     public QrLoginOptions EngineOptions { get; } = new() { FailedAttemptsPerUser = 10, FailedAttemptsPerIp = 100, FailedAttemptsPerApiClient = 100, FailedAttemptsPerHour = 50, CreatedPerMinutePerIp = 100 };
 

@@ -41,7 +41,7 @@ public sealed class QrLoginServiceTests : IDisposable
         settings.DsiCharset = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
         settings.DsiLength = 30;
         settings.ExpirySeconds = 45;
-        Assert.Empty(await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, TestContext.Current.CancellationToken));
+        Assert.Empty(await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken));
 
         var created = await Service.CreateAsync(EngineFixture.Browser);
 
@@ -57,7 +57,7 @@ public sealed class QrLoginServiceTests : IDisposable
     {
         var settings = await _engine.Settings.GetAsync(TestContext.Current.CancellationToken);
         settings.Enabled = false;
-        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, TestContext.Current.CancellationToken);
+        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken);
 
         await Assert.ThrowsAsync<QrLoginDisabledException>(() => Service.CreateAsync(EngineFixture.Browser));
     }
@@ -171,6 +171,27 @@ public sealed class QrLoginServiceTests : IDisposable
         Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(created.Lsi, "user-1", false, null, null));
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task AroundItsExpiry_APendingCode_IsEitherAttemptableOrOverdue_NeverBothNorNeither(int secondsFromExpiry)
+    {
+        // The phone's queries and the sweeper's ask the transaction's own two rules; asked of the
+        // database at the instant itself and either side of it, they split pending codes exactly.
+        var created = await Service.CreateAsync(EngineFixture.Browser);
+        _engine.Clock.Advance(TimeSpan.FromSeconds(120 + secondsFromExpiry));
+        var now = _engine.Clock.GetUtcNow();
+
+        await using var db = _engine.Database.CreateDbContext();
+        var attemptable = await db.QrTransactions.Where(t => t.Id == created.Id).AnyAsync(QrTransaction.AttemptableAt(now), TestContext.Current.CancellationToken);
+        var overdue = await db.QrTransactions.Where(t => t.Id == created.Id).AnyAsync(QrTransaction.OverdueAt(now), TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(attemptable, overdue);
+        Assert.Equal(secondsFromExpiry < 0, attemptable);
+        Assert.Equal(attemptable, await Service.OpenAsync(created.Lsi, "user-1", null) is not null);
+    }
+
     [Fact]
     public async Task Sweeper_MarksOverdueTimeout_PushesIt_AndLeavesFreshOnesAlone()
     {
@@ -181,7 +202,7 @@ public sealed class QrLoginServiceTests : IDisposable
         using var _ = _engine.Notifier.Subscribe(old.Id, c => { pushes.Add(c); return Task.CompletedTask; });
         _engine.Clock.Advance(TimeSpan.FromSeconds(20));
 
-        var expired = await Service.ExpireOverdueAsync(TestContext.Current.CancellationToken);
+        var expired = await _engine.Sweeper.ExpireOverdueAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, expired);
         Assert.Equal(QrTransactionState.Timeout, (await Service.GetAsync(old.Id, old.Dsi))!.State);
@@ -200,7 +221,7 @@ public sealed class QrLoginServiceTests : IDisposable
         await Service.DenyAsync(recent.Lsi, "user-1", null, null);
         var pending = await Service.CreateAsync(EngineFixture.Browser);
 
-        var purged = await Service.PurgeFinishedAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken);
+        var purged = await _engine.Sweeper.PurgeFinishedAsync(TimeSpan.FromHours(1), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, purged);
         Assert.Null(await Service.GetAsync(finished.Id, finished.Dsi));
@@ -223,11 +244,11 @@ public sealed class QrLoginServiceTests : IDisposable
     {
         var created = await Service.CreateAsync(EngineFixture.Browser);
 
-        Assert.Null(await Service.IssueTicketAsync(created.Id, created.Dsi));
+        Assert.Null(await _engine.Tickets.IssueTicketAsync(created.Id, created.Dsi));
         await Service.ApproveAsync(created.Lsi, "user-1", false, null, null);
 
-        Assert.Null(await Service.IssueTicketAsync(created.Id, "wrong-dsi"));
-        Assert.NotNull(await Service.IssueTicketAsync(created.Id, created.Dsi));
+        Assert.Null(await _engine.Tickets.IssueTicketAsync(created.Id, "wrong-dsi"));
+        Assert.NotNull(await _engine.Tickets.IssueTicketAsync(created.Id, created.Dsi));
     }
 
     [Fact]
@@ -235,15 +256,15 @@ public sealed class QrLoginServiceTests : IDisposable
     {
         var (created, ticket) = await ApprovedWithTicketAsync(keepSignedIn: true);
 
-        var first = await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null);
-        var second = await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null);
+        var first = await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null);
+        var second = await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null);
 
         Assert.NotNull(first);
         Assert.Equal("user-1", first.UserId);
         Assert.True(first.KeepSignedIn);
         Assert.Equal(created.Id, first.TransactionId);
         Assert.Null(second);
-        Assert.Null(await Service.IssueTicketAsync(created.Id, created.Dsi));
+        Assert.Null(await _engine.Tickets.IssueTicketAsync(created.Id, created.Dsi));
     }
 
     [Fact]
@@ -252,8 +273,8 @@ public sealed class QrLoginServiceTests : IDisposable
         var (_, ticket) = await ApprovedWithTicketAsync();
         var otherBrowser = Secrets.Hash("another browser's cookie");
 
-        Assert.Null(await Service.RedeemTicketAsync(ticket, otherBrowser, null));
-        Assert.NotNull(await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.Null(await _engine.Tickets.RedeemTicketAsync(ticket, otherBrowser, null));
+        Assert.NotNull(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 
     [Fact]
@@ -262,7 +283,7 @@ public sealed class QrLoginServiceTests : IDisposable
         var (_, ticket) = await ApprovedWithTicketAsync();
         _engine.Clock.Advance(TimeSpan.FromSeconds(29));
 
-        Assert.NotNull(await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.NotNull(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 
     [Fact]
@@ -271,17 +292,17 @@ public sealed class QrLoginServiceTests : IDisposable
         var (_, ticket) = await ApprovedWithTicketAsync();
         _engine.Clock.Advance(TimeSpan.FromSeconds(30));
 
-        Assert.Null(await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.Null(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 
     [Fact]
     public async Task Ticket_ReissuedTicket_ReplacesThePreviousOne()
     {
         var (created, oldTicket) = await ApprovedWithTicketAsync();
-        var newTicket = await Service.IssueTicketAsync(created.Id, created.Dsi);
+        var newTicket = await _engine.Tickets.IssueTicketAsync(created.Id, created.Dsi);
 
-        Assert.Null(await Service.RedeemTicketAsync(oldTicket, EngineFixture.Browser.BrowserBindingHash, null));
-        Assert.NotNull(await Service.RedeemTicketAsync(newTicket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.Null(await _engine.Tickets.RedeemTicketAsync(oldTicket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.NotNull(await _engine.Tickets.RedeemTicketAsync(newTicket, EngineFixture.Browser.BrowserBindingHash, null));
     }
 
     [Fact]
@@ -300,7 +321,7 @@ public sealed class QrLoginServiceTests : IDisposable
     public async Task EveryStep_IsAudited_WithoutSecrets()
     {
         var (created, ticket) = await ApprovedWithTicketAsync();
-        await Service.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, "203.0.113.10");
+        await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, "203.0.113.10");
 
         await using var db = _engine.Database.CreateDbContext();
         var events = await db.AuditEvents.ToListAsync(TestContext.Current.CancellationToken);
@@ -319,7 +340,7 @@ public sealed class QrLoginServiceTests : IDisposable
         var created = await Service.CreateAsync(EngineFixture.Browser);
         await Service.OpenAsync(created.Lsi, "user-1", null);
         Assert.Equal(AttemptResult.Approved, await Service.ApproveAsync(created.Lsi, "user-1", keepSignedIn, null, null));
-        var ticket = await Service.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await _engine.Tickets.IssueTicketAsync(created.Id, created.Dsi);
         Assert.NotNull(ticket);
         return (created, ticket);
     }

@@ -94,7 +94,7 @@ public sealed class FuzzTests(PortalFactory portal) : IClassFixture<PortalFactor
         // Someone else than the fuzzing demo user, whose failed guesses above are rightly throttled.
         var userId = await portal.CreateUserAsync("still-alive@test.local");
         Assert.Equal(QrLoginPortal.QrLogin.AttemptResult.Approved, await engine.ApproveAsync(created.Lsi, userId, false, null, null));
-        var ticket = await engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await portal.Services.GetRequiredService<QrLoginPortal.QrLogin.QrTicketService>().IssueTicketAsync(created.Id, created.Dsi);
         var redeemed = await browser.Http.PostAsync("/qr/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = ticket! }));
         Assert.Equal(HttpStatusCode.Redirect, redeemed.StatusCode);
         Assert.Contains("still-alive@test.local", await browser.GetPageAsync("/account"));

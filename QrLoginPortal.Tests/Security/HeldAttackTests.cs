@@ -19,13 +19,15 @@ public sealed class HeldAttackTests(PortalFactory portal) : IClassFixture<Portal
 
     private QrLoginService Engine => portal.Services.GetRequiredService<QrLoginService>();
 
+    private QrTicketService Tickets => portal.Services.GetRequiredService<QrTicketService>();
+
     [Fact]
     public async Task Ticket_RedeemedWithoutTheBindingCookie_SignsNobodyIn()
     {
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
         await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
-        var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await Tickets.IssueTicketAsync(created.Id, created.Dsi);
         // A client that never opened the sign-in page: it has the ticket and nothing else.
         using var bare = portal.CreateBrowser();
 
@@ -42,7 +44,7 @@ public sealed class HeldAttackTests(PortalFactory portal) : IClassFixture<Portal
         using var browser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(browser);
         await Engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
-        var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await Tickets.IssueTicketAsync(created.Id, created.Dsi);
 
         portal.Clock.Advance(QrLoginDefaults.TicketLifetime + TimeSpan.FromSeconds(1));
         var response = await RedeemAsync(browser, ticket!);
@@ -59,7 +61,7 @@ public sealed class HeldAttackTests(PortalFactory portal) : IClassFixture<Portal
         using var attackerBrowser = portal.CreateBrowser();
         var created = await StartOnLoginPageAsync(attackerBrowser);
         await Engine.ApproveAsync(created.Lsi, attackerId, false, null, null);
-        var ticket = await Engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await Tickets.IssueTicketAsync(created.Id, created.Dsi);
         // The victim, signed in as themselves, visits the attacker's site, which auto-submits the ticket.
         using var victim = portal.CreateBrowser();
         await victim.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
@@ -103,7 +105,7 @@ public sealed class HeldAttackTests(PortalFactory portal) : IClassFixture<Portal
         Assert.Equal(ResultMessage(unknown), ResultMessage(signedIn));
         Assert.Equal(HttpStatusCode.NotFound, pollWithLsi.StatusCode);
         Assert.Equal(await pollUnknown.Content.ReadAsStringAsync(), await pollWithLsi.Content.ReadAsStringAsync());
-        Assert.Null(await Engine.IssueTicketAsync(created.Id, created.Lsi));
+        Assert.Null(await Tickets.IssueTicketAsync(created.Id, created.Lsi));
         Assert.Null(await Engine.GetAsync(created.Id, created.Lsi));
 
         static string ResultMessage(string html) => html[html.IndexOf("approve-result", StringComparison.Ordinal)..html.IndexOf("</section>", StringComparison.Ordinal)];

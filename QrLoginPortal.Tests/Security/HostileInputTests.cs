@@ -159,7 +159,7 @@ public sealed class HostileInputTests(PortalFactory portal) : IClassFixture<Port
         var created = await engine.CreateAsync(new QrRequester("203.0.113.10", "test",
             Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
         await engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), keepSignedIn: false, null, null);
-        var ticket = await engine.IssueTicketAsync(created.Id, created.Dsi);
+        var ticket = await portal.Services.GetRequiredService<QrTicketService>().IssueTicketAsync(created.Id, created.Dsi);
 
         var response = await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath, new FormUrlEncodedContent(new Dictionary<string, string>
         {

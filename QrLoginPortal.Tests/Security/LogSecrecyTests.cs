@@ -42,7 +42,7 @@ public sealed class LogSecrecyTests
         secrets.Add(("phone session cookie", phone.Cookie(".AspNetCore.Identity.Application")!));
         var approvalPage = await phone.GetPageAsync($"/qr/{created.Lsi}");
         await phone.PostFormAsync($"/qr/{created.Lsi}", approvalPage, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
-        var ticket = (await engine.IssueTicketAsync(created.Id, created.Dsi))!;
+        var ticket = (await portal.Services.GetRequiredService<QrTicketService>().IssueTicketAsync(created.Id, created.Dsi))!;
         secrets.Add(("ticket", ticket));
         var redeemed = await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath, new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = ticket }));
         Assert.Equal(HttpStatusCode.Redirect, redeemed.StatusCode);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
@@ -67,13 +68,79 @@ public sealed class TransactionMonitor(
             query = query.Where(r => r.U != null && r.U.NormalizedEmail!.Contains(user));
         }
 
-        return await query.OrderByDescending(r => r.T.CreatedAt).Take(take).Select(r => ToRow(r.T, r.U)).ToListAsync(ct);
+        var rows = await query.OrderByDescending(r => r.T.CreatedAt).Take(take).Select(r => ToRow(r.T, r.U)).ToListAsync(ct);
+        foreach (var row in rows.Where(r => r.UserId is not null))
+        {
+            _emails[row.UserId!] = new Lazy<Task<string?>>(Task.FromResult(row.UserEmail));
+        }
+
+        return rows;
     }
 
     public async Task<TransactionRow?> GetAsync(Guid id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await Joined(db).Where(r => r.T.Id == id).Select(r => ToRow(r.T, r.U)).SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// A live table's row after <paramref name="change"/>, from the push itself: a row the table shows, or a new
+    /// code, costs no query (every open admin page would otherwise read the transaction on every push). Only a
+    /// code the table does not show yet (older than its first page) is read; an approver's email is read once
+    /// per user for all pages. A push older than the row, or one that would take a finished code back to
+    /// pending (pushes can arrive out of order), changes nothing.
+    /// </summary>
+    public async Task<TransactionRow?> MergeAsync(TransactionRow? shown, QrTransactionChanged change, CancellationToken ct = default)
+    {
+        if (shown is null)
+        {
+            return change.Created is { } c
+                ? new TransactionRow(change.Id, c.CreatedAt, change.At, c.ExpiresAt, change.State, change.Scanned, c.RequesterIp,
+                    c.RequesterUserAgent, change.UserId, await EmailOfAsync(change.UserId, ct))
+                : await GetAsync(change.Id, ct);
+        }
+
+        if (change.At < shown.UpdatedAt || (shown.State != QrTransactionState.Pending && change.State == QrTransactionState.Pending))
+        {
+            return shown;
+        }
+
+        var userId = change.UserId ?? shown.UserId;
+        return shown with
+        {
+            State = change.State,
+            Scanned = shown.Scanned || change.Scanned,
+            UpdatedAt = change.At,
+            UserId = userId,
+            UserEmail = userId == shown.UserId ? shown.UserEmail : await EmailOfAsync(userId, ct),
+        };
+    }
+
+    // Emails of approvers, shared by every open live table: a user's is read once, not once per page and push.
+    private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _emails = new(StringComparer.Ordinal);
+
+    private async Task<string?> EmailOfAsync(string? userId, CancellationToken ct)
+    {
+        if (userId is null)
+        {
+            return null;
+        }
+
+        var lookup = _emails.GetOrAdd(userId, id => new Lazy<Task<string?>>(async () =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            return await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.Email).SingleOrDefaultAsync();
+        }));
+        try
+        {
+            return await lookup.Value.WaitAsync(ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // A failed read is not remembered: the next push asks again.
+            _emails.TryRemove(new KeyValuePair<string, Lazy<Task<string?>>>(userId, lookup));
+            throw;
+        }
     }
 
     public async Task<bool> CancelAsync(AdminActor actor, Guid id, CancellationToken ct = default)
@@ -90,7 +157,7 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = false;
-        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "stop all pending", auditType: AuditTypes.QrStopAll);
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, note: "stop all pending", auditType: AuditTypes.QrStopAll, ct: ct);
         if (errors.Count > 0)
         {
             throw new InvalidOperationException($"QR sign-in could not be switched off: {string.Join(" ", errors.Values)}");
@@ -104,7 +171,7 @@ public sealed class TransactionMonitor(
         await guard.EnsureAsync(actor, ct);
         var current = await settings.GetAsync(ct);
         current.Enabled = true;
-        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, ct, note: "QR sign-in re-enabled");
+        var errors = await settings.UpdateAsync(current, actor.UserId, actor.Name, actor.Ip, note: "QR sign-in re-enabled", ct: ct);
         if (errors.Count > 0)
         {
             throw new InvalidOperationException($"QR sign-in could not be re-enabled: {string.Join(" ", errors.Values)}");

@@ -139,7 +139,7 @@ public sealed class UserAdmin(
             }
 
             // Sessions end before the stamp changes, so their open pages are told it was a lock.
-            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, ct, SessionEndCause.AccountLocked);
+            var ended = await sessions.EndAllAsync(user.Id, "account locked", actor.UserId, actor.Ip, SessionEndCause.AccountLocked, ct);
             if (await FirstFailureAsync(() => users.UpdateSecurityStampAsync(user)) is { } stampFailure)
             {
                 return UserActionResult.Refused($"{user.Email} is locked and signed out, but their security stamp could not be renewed: {stampFailure}");
@@ -230,7 +230,7 @@ public sealed class UserAdmin(
     public async Task<UserActionResult> EndSessionAsync(AdminActor actor, string userId, Guid sessionId, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        return await sessions.EndAsync(sessionId, userId, "signed out by an administrator", actor.UserId, actor.Ip, ct)
+        return await sessions.EndAsync(sessionId, userId, "signed out by an administrator", actor.UserId, actor.Ip, ct: ct)
             ? UserActionResult.Done("The browser was signed out.")
             : UserActionResult.Refused("That session had already ended.");
     }

@@ -6,7 +6,9 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OpenIddict.Validation.AspNetCore;
+using Microsoft.Extensions.Options;
 using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace QrLoginPortal.Api;
@@ -33,7 +35,9 @@ public static class ApiExtensions
         builder.Services.AddSingleton<SignedJwts>();
         builder.Services.AddSingleton<UserSignInTokens>();
         builder.Services.AddSingleton<AuthnFlows>();
+        builder.Services.AddAttemptLimiter(SecretGuessLimiter.Use, p => SecretGuessLimiter.LimitsOf(p.GetRequiredService<IOptions<ApiOptions>>().Value));
         builder.Services.AddSingleton<SecretGuessLimiter>();
+        builder.Services.AddAttemptLimiter(ClientSecretThrottle.Use, p => ClientSecretThrottle.LimitsOf(p.GetRequiredService<IOptions<ApiOptions>>().Value));
         builder.Services.AddSingleton<ClientSecretThrottle>();
         builder.Services.AddOpenApi(options =>
         {

@@ -23,6 +23,10 @@ public sealed class ApiOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int FailedClientSecretsPerClient { get; set; } = 20;
 
+    /// <summary>Wrong secrets (a dsi or nonce that matches no code) one API caller may send from one address per 15 minutes.</summary>
+    [Range(1, 100_000)]
+    public int FailedSecretGuessesPerCaller { get; set; } = 30;
+
     public string SuccessRedirectUrl(string origin) =>
         string.IsNullOrWhiteSpace(RedirectUrl) ? origin + "/" : RedirectUrl.StartsWith('/') ? origin + RedirectUrl : RedirectUrl;
 

@@ -92,8 +92,8 @@ public static class AttemptEndpoint
         try
         {
             result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.Connection.RemoteIpAddress?.ToString(),
-                context.Request.Headers.UserAgent.ToString(), context.RequestAborted, transactionId: id,
-                apiClientId: isApiClient ? user.ClientId() ?? "" : null);
+                context.Request.Headers.UserAgent.ToString(), transactionId: id,
+                apiClientId: isApiClient ? user.ClientId() ?? "" : null, ct: context.RequestAborted);
         }
         catch (QrAttemptsThrottledException ex)
         {

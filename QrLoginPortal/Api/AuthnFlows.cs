@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.Api;
 
@@ -19,39 +19,23 @@ public sealed record AuthnFlow(Guid Id, AuthnStep Step, string? UserId, DateTime
 /// The authn flows of <c>/idp/ws/rest/authn</c>, in memory: a random id, the step it waits for and,
 /// after a password, whose it is. A flow lives five minutes and completes once.
 /// </summary>
-public sealed class AuthnFlows(TimeProvider clock)
+public sealed class AuthnFlows(IExpiringStore<Guid, AuthnFlow> flows, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
-    private const int PruneAbove = 10_000;
-    private readonly ConcurrentDictionary<Guid, AuthnFlow> _flows = new();
 
     public AuthnFlow Start(byte[] browserBindingHash)
     {
-        var now = clock.GetUtcNow();
-        if (_flows.Count > PruneAbove)
-        {
-            foreach (var (id, flow) in _flows)
-            {
-                if (flow.ExpiresAt <= now)
-                {
-                    _flows.TryRemove(id, out _);
-                }
-            }
-        }
-
-        var started = new AuthnFlow(Guid.NewGuid(), AuthnStep.Initial, null, now + Lifetime, browserBindingHash);
-        _flows[started.Id] = started;
+        var started = new AuthnFlow(Guid.NewGuid(), AuthnStep.Initial, null, clock.GetUtcNow() + Lifetime, browserBindingHash);
+        flows.Add(started.Id, started, Lifetime);
         return started;
     }
 
     /// <summary>The live flow with this id, or null when unknown or expired.</summary>
-    public AuthnFlow? Find(string? id) =>
-        Guid.TryParse(id, out var key) && _flows.TryGetValue(key, out var flow) && flow.ExpiresAt > clock.GetUtcNow() ? flow : null;
+    public AuthnFlow? Find(string? id) => Guid.TryParse(id, out var key) && flows.TryGet(key, out var flow) ? flow : null;
 
     /// <summary>Moves <paramref name="flow"/> on to the badge step for <paramref name="userId"/>; false when someone else moved it first.</summary>
-    public bool AwaitBadge(AuthnFlow flow, string userId) =>
-        _flows.TryUpdate(flow.Id, flow with { Step = AuthnStep.QrCode, UserId = userId }, flow);
+    public bool AwaitBadge(AuthnFlow flow, string userId) => flows.TryReplace(flow.Id, flow, flow with { Step = AuthnStep.QrCode, UserId = userId });
 
     /// <summary>Ends the flow once; false when it was already ended or moved on.</summary>
-    public bool Complete(AuthnFlow flow) => _flows.TryRemove(new KeyValuePair<Guid, AuthnFlow>(flow.Id, flow));
+    public bool Complete(AuthnFlow flow) => flows.TryRemove(flow.Id, flow);
 }

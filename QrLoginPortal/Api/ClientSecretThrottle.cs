@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore;
-using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using QrLoginPortal.QrLogin;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -13,15 +12,19 @@ namespace QrLoginPortal.Api;
 /// it waits too; the client itself (no failures from its own address) keeps getting tokens. Answered 429 with
 /// Retry-After before OpenIddict checks the secret.
 /// </summary>
-public sealed class ClientSecretThrottle(TimeProvider clock, IOptions<ApiOptions> options)
+public sealed class ClientSecretThrottle([FromKeyedServices(ClientSecretThrottle.Use)] AttemptLimiter limiter)
 {
-    private readonly FailureThrottle _throttle = new(clock, new FailureLimits(
-        options.Value.FailedClientSecretsPerIp, options.Value.FailedClientSecretsPerIp, options.Value.FailedClientSecretsPerClient,
-        TimeSpan.FromMinutes(15)));
+    public const string Use = "api-client-secrets";
 
-    public TimeSpan? RetryAfter(string? clientId, string? ip) => _throttle.RetryAfter(clientId ?? "", ip);
+    /// <summary>Per address (at one client or any), and per client across addresses as the shared budget.</summary>
+    public static AttemptLimits LimitsOf(ApiOptions o) => new(o.FailedClientSecretsPerIp, TimeSpan.FromMinutes(15),
+        PerAddress: o.FailedClientSecretsPerIp, Shared: o.FailedClientSecretsPerClient);
 
-    public void RecordFailure(string? clientId, string? ip) => _throttle.RecordFailure(clientId ?? "", ip);
+    public TimeSpan? RetryAfter(string? clientId, string? ip) => limiter.RetryAfter(Attempt(clientId, ip));
+
+    public void RecordFailure(string? clientId, string? ip) => limiter.Record(Attempt(clientId, ip));
+
+    private static LimitedAttempt Attempt(string? clientId, string? ip) => new(clientId ?? "", ip, Scope: clientId ?? "");
 
     /// <summary>The OpenIddict server handlers: refuse a throttled source before client authentication, count every invalid_client.</summary>
     public static void Register(OpenIddictServerBuilder server)

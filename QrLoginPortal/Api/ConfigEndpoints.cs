@@ -65,7 +65,7 @@ public static class ConfigEndpoints
         };
         var clientId = context.User.ClientId();
         var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.Connection.RemoteIpAddress?.ToString(),
-            context.RequestAborted);
+            ct: context.RequestAborted);
         return errors.Count == 0 ? Results.NoContent() : ApiError.BadRequest(errors);
     }
 }

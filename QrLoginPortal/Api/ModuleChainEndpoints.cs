@@ -156,7 +156,8 @@ public static class ModuleChainEndpoints
 
         // Approved: claimed once; the answer of a second claim is the expired one.
         var ip = context.Connection.RemoteIpAddress?.ToString();
-        if (view is { State: QrTransactionState.Success } && await qrLogin.ClaimAsync(id, body.Nonce, ip, ct) is { } claimed)
+        var tickets = context.RequestServices.GetRequiredService<QrTicketService>();
+        if (view is { State: QrTransactionState.Success } && await tickets.ClaimAsync(id, body.Nonce, ip, ct) is { } claimed)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var user = await db.Users.AsNoTracking().Where(u => u.Id == claimed.UserId).Where(ApplicationUser.UnlockedAt(now))

@@ -3,17 +3,19 @@ using QrLoginPortal.QrLogin;
 namespace QrLoginPortal.Api;
 
 /// <summary>
-/// Counts failed secret look-ups through the API (a nonce that matches no code) per caller and
-/// address; past the budget the caller gets 429 until the window ends.
+/// Counts failed secret look-ups through the API (a nonce or dsi that matches no code) per caller and
+/// address, on the portal's <see cref="AttemptLimiter"/>; past <see cref="ApiOptions.FailedSecretGuessesPerCaller"/>
+/// the caller gets 429 until the window ends.
 /// </summary>
-public sealed class SecretGuessLimiter(TimeProvider clock)
+public sealed class SecretGuessLimiter([FromKeyedServices(SecretGuessLimiter.Use)] AttemptLimiter limiter)
 {
-    public const int FailuresPerWindow = 30;
-    private readonly WindowCounter _failures = new(clock, TimeSpan.FromMinutes(15));
+    public const string Use = "api-secret-guesses";
 
-    public TimeSpan? RetryAfter(string key) => _failures.RetryAfter(key, FailuresPerWindow);
+    public static AttemptLimits LimitsOf(ApiOptions o) => new(o.FailedSecretGuessesPerCaller, TimeSpan.FromMinutes(15));
 
-    public void RecordFailure(string key) => _failures.Add(key);
+    public TimeSpan? RetryAfter(string key) => limiter.RetryAfter(new LimitedAttempt(key, Address: null));
+
+    public void RecordFailure(string key) => limiter.Record(new LimitedAttempt(key, Address: null));
 
     public static string KeyOf(HttpContext context) => $"{context.User.ClientId()}|{ClientAddress.LimitKey(context)}";
 }

@@ -93,7 +93,7 @@ public static class SingleSignOnEndpoint
         if (switchesAccount && Guid.TryParse(context.User.FindFirstValue(SessionStore.SessionClaim), out var replaced))
         {
             // The cookie is about to be overwritten: its session must not stay listed as a signed-in browser.
-            await sessions.EndAsync(replaced, current!, "another account signed in on this browser", current, ip, ct);
+            await sessions.EndAsync(replaced, current!, "another account signed in on this browser", current, ip, ct: ct);
         }
 
         await signInManager.SignInWithClaimsAsync(user, isPersistent: false,

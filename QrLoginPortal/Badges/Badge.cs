@@ -21,9 +21,7 @@ public sealed class Badge
     public string? VoidedReason { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
 
-    public bool IsUsableAt(DateTimeOffset now) => VoidedAt is null && (ExpiresAt is null || ExpiresAt > now);
-
-    /// <summary>The same rule as <see cref="IsUsableAt"/>, for queries run in the database.</summary>
+    /// <summary>Whether the badge signs anyone in at <paramref name="now"/>: not voided, not expired. The one definition; every query asks it.</summary>
     internal static Expression<Func<Badge, bool>> UsableAt(DateTimeOffset now) =>
         b => b.VoidedAt == null && (b.ExpiresAt == null || b.ExpiresAt > now);
 }

@@ -1,3 +1,5 @@
+using QrLoginPortal.QrLogin;
+
 namespace QrLoginPortal.Badges;
 
 public static class BadgeExtensions
@@ -9,6 +11,8 @@ public static class BadgeExtensions
             .BindConfiguration(BadgeOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddAttemptLimiter(BadgeService.FailureLimiter,
+            p => BadgeService.LimitsOf(p.GetRequiredService<Microsoft.Extensions.Options.IOptions<BadgeOptions>>().Value));
         builder.Services.AddSingleton<BadgeService>();
         builder.Services.AddSingleton<BadgePrintJobs>();
         return builder;

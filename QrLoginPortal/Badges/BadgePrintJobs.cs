@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.Badges;
@@ -8,33 +7,21 @@ namespace QrLoginPortal.Badges;
 /// (which the database only holds hashed). A job is opened by a random reference and only by the
 /// person who issued it; it never reaches the database or a log.
 /// </summary>
-public sealed class BadgePrintJobs(TimeProvider clock)
+public sealed class BadgePrintJobs(IExpiringStore<string, PrintJob> jobs)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
-    private readonly ConcurrentDictionary<string, Job> _jobs = new();
 
     public string Create(string ownerUserId, IReadOnlyList<PrintableBadge> badges)
     {
-        var now = clock.GetUtcNow();
-        foreach (var (key, job) in _jobs)
-        {
-            if (job.ExpiresAt <= now)
-            {
-                _jobs.TryRemove(key, out _);
-            }
-        }
-
         var id = Secrets.NewToken();
-        _jobs[id] = new Job(ownerUserId, badges, now + Lifetime);
+        jobs.Add(id, new PrintJob(ownerUserId, badges), Lifetime);
         return id;
     }
 
     /// <summary>The badges of the job, for its owner while it lasts; null otherwise.</summary>
     public IReadOnlyList<PrintableBadge>? Get(string? id, string? ownerUserId) =>
-        id is not null && ownerUserId is not null && _jobs.TryGetValue(id, out var job) && job.OwnerUserId == ownerUserId
-        && job.ExpiresAt > clock.GetUtcNow()
-            ? job.Badges
-            : null;
-
-    private sealed record Job(string OwnerUserId, IReadOnlyList<PrintableBadge> Badges, DateTimeOffset ExpiresAt);
+        id is not null && ownerUserId is not null && jobs.TryGet(id, out var job) && job.OwnerUserId == ownerUserId ? job.Badges : null;
 }
+
+/// <summary>Badges just issued, and who may print them.</summary>
+public sealed record PrintJob(string OwnerUserId, IReadOnlyList<PrintableBadge> Badges);

@@ -43,30 +43,25 @@ public sealed record BadgeCheck(string? UserId, TimeSpan? RetryAfter = null)
 /// badge against the policy. Knows nothing of pages or HTTP; every change is audited.
 /// </summary>
 public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<BadgeOptions>? options = null)
+    [FromKeyedServices(BadgeService.FailureLimiter)] AttemptLimiter failures)
 {
     /// <summary>Defaults of the failed badge presentations per client address per 15 minutes, and across the portal per hour (see <see cref="BadgeOptions"/>).</summary>
     public const int FailuresPerAddress = 10;
     public const int FailuresPerHour = 1000;
 
-    private readonly BadgeOptions _limits = options?.Value ?? new BadgeOptions();
+    /// <summary>The key of the limiter of wrong badges.</summary>
+    public const string FailureLimiter = "badges";
+    private const string WholePortal = "*";
 
-    private readonly WindowCounter _failuresPerAddress = new(clock, TimeSpan.FromMinutes(15));
-    private readonly WindowCounter _failuresOverall = new(clock, TimeSpan.FromHours(1));
-    private volatile BadgePolicy? _policy;
+    /// <summary>Wrong badges per address per 15 minutes, and across the portal per hour as the shared budget.</summary>
+    public static AttemptLimits LimitsOf(BadgeOptions o) =>
+        new(o.FailuresPerAddress, TimeSpan.FromMinutes(15), Shared: o.FailuresPerHour, SharedWindow: TimeSpan.FromHours(1));
 
-    public async Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default)
-    {
-        var policy = _policy;
-        if (policy is null)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            policy = await db.BadgePolicies.AsNoTracking().SingleOrDefaultAsync(p => p.Id == BadgePolicy.SingletonId, ct) ?? new BadgePolicy();
-            _policy = policy;
-        }
+    private readonly CachedRow<BadgePolicy> _policy = new(dbFactory, db => db.BadgePolicies.Where(p => p.Id == BadgePolicy.SingletonId),
+        p => p.UpdatedAt, () => new BadgePolicy(), p => p.Copy(), clock);
 
-        return policy.Copy();
-    }
+    /// <summary>The policy in force (a copy); a save on another node is seen within <see cref="CachedRow{T}.RecheckAfter"/>.</summary>
+    public Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default) => _policy.GetAsync(ct);
 
     /// <summary>Validates and saves the policy; the field errors, empty when saved.</summary>
     public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(BadgePolicy proposed, string? actorUserId, string? actorName,
@@ -99,7 +94,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         db.AuditEvents.Add(audit.Create(AuditTypes.BadgePolicyChange, AuditOutcomes.Success, actorUserId, "badge-policy", ip,
             $"{Describe(before)} → {Describe(row)}"));
         await db.SaveChangesAsync(ct);
-        _policy = row.Copy();
+        _policy.Set(row);
         return errors;
     }
 
@@ -367,15 +362,14 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     private static readonly System.Linq.Expressions.Expression<Func<Badge, BadgeView>> ToView =
         b => new BadgeView(b.Id, b.UserId, b.IssuedAt, b.ExpiresAt, b.VoidedAt, b.VoidedReason, b.LastUsedAt);
 
-    /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null.</summary>
-    private TimeSpan? AddressWait(string address) => _failuresPerAddress.RetryAfter(ClientAddress.LimitKey(address), _limits.FailuresPerAddress);
+    /// <summary>How long <paramref name="address"/> must wait after too many failed badges of its own, or null (the portal-wide budget is not asked: it never holds up a valid badge).</summary>
+    private TimeSpan? AddressWait(string address) => failures.RetryAfter(new LimitedAttempt("", address));
 
     /// <summary>Counts a wrong badge; how long wrong badges must wait because the portal-wide budget is spent, or null.</summary>
     private TimeSpan? CountFailure(string address)
     {
-        _failuresPerAddress.Add(ClientAddress.LimitKey(address));
-        _failuresOverall.Add("*");
-        return _failuresOverall.RetryAfter("*", _limits.FailuresPerHour);
+        failures.Record(new LimitedAttempt("", address, WholePortal));
+        return failures.SharedRetryAfter(WholePortal);
     }
 
     /// <summary>

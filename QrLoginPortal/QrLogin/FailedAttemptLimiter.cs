@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>Thrown when QR attempts or new codes are refused for a while because of too many.</summary>
@@ -16,20 +14,43 @@ public sealed class QrAttemptsThrottledException(TimeSpan retryAfter)
 public sealed record AttemptSource(string UserId, string? Ip, string? ApiClientId = null);
 
 /// <summary>
-/// Counts failed lsi look-ups (codes that match no transaction) per source (a user at an address, the
-/// address, or an API client) and across the portal, and new codes per requesting address. A guesser
-/// with one account hits the per-user limit, one address with many accounts the per-address limit,
-/// many addresses together the global budget. Lives in the engine so every caller (phone page, API)
+/// Failed lsi look-ups (codes that match no transaction) and new codes, on the portal's one
+/// <see cref="AttemptLimiter"/> in three uses: a signed-in user at an address (and the address, whatever the
+/// users), an API client, and new codes per requesting address. Users and API clients spend the one portal-wide
+/// budget. A guesser with one account hits the per-user limit, one address with many accounts the per-address
+/// limit, many addresses together the global budget. Lives in the engine so every caller (phone page, API)
 /// shares the same counters.
 /// </summary>
-public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOptions> options)
+public sealed class FailedAttemptLimiter(
+    [FromKeyedServices(FailedAttemptLimiter.UserAttempts)] AttemptLimiter users,
+    [FromKeyedServices(FailedAttemptLimiter.ApiClientAttempts)] AttemptLimiter apiClients,
+    [FromKeyedServices(FailedAttemptLimiter.Creations)] AttemptLimiter creations)
 {
-    private const string GlobalKey = "*";
-    private static readonly TimeSpan SourceWindow = TimeSpan.FromMinutes(15);
+    public const string UserAttempts = "qr-attempts-user";
+    public const string ApiClientAttempts = "qr-attempts-api-client";
+    public const string Creations = "qr-created-per-ip";
 
-    private readonly WindowCounter _perSource = new(clock, SourceWindow);
-    private readonly WindowCounter _global = new(clock, TimeSpan.FromHours(1));
-    private readonly WindowCounter _createdPerIp = new(clock, TimeSpan.FromMinutes(1));
+    // Both sources of wrong codes spend this one budget across the portal.
+    private const string PortalBudget = "qr-attempts";
+    private const string WholePortal = "*";
+
+    /// <summary>The limits of each use, from <see cref="QrLoginOptions"/>.</summary>
+    public static AttemptLimits LimitsOf(string use, QrLoginOptions o) => use switch
+    {
+        UserAttempts => new(o.FailedAttemptsPerUser, TimeSpan.FromMinutes(15), PerAddress: o.FailedAttemptsPerIp,
+            Shared: o.FailedAttemptsPerHour, SharedWindow: TimeSpan.FromHours(1), SharedBudget: PortalBudget),
+        ApiClientAttempts => new(o.FailedAttemptsPerApiClient, TimeSpan.FromMinutes(15),
+            Shared: o.FailedAttemptsPerHour, SharedWindow: TimeSpan.FromHours(1), SharedBudget: PortalBudget),
+        Creations => new(o.CreatedPerMinutePerIp, TimeSpan.FromMinutes(1)),
+        _ => throw new ArgumentOutOfRangeException(nameof(use), use, "Not a use of the QR attempt limiter."),
+    };
+
+    /// <summary>The three limiters over <paramref name="counters"/> (engine-only tests and benchmarks wire it by hand).</summary>
+    public static FailedAttemptLimiter Create(ILimitCounters counters, QrLoginOptions options)
+    {
+        AttemptLimiter Use(string name) => new(name, () => LimitsOf(name, options), counters);
+        return new FailedAttemptLimiter(Use(UserAttempts), Use(ApiClientAttempts), Use(Creations));
+    }
 
     /// <summary>
     /// Refuses a source that used up its own failed attempts, or that has failed at all while the
@@ -39,21 +60,8 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
     /// <exception cref="QrAttemptsThrottledException">This source may not try another code yet.</exception>
     public void ThrowIfThrottled(AttemptSource source)
     {
-        var budgets = Budgets(source);
-        TimeSpan? wait = null;
-        foreach (var (key, limit) in budgets)
-        {
-            wait = Longest(wait, _perSource.RetryAfter(key, limit));
-        }
-
-        if (wait is null && _perSource.RetryAfter(budgets[0].Key, 1) is { } ownFailures)
-        {
-            wait = _global.RetryAfter(GlobalKey, options.Value.FailedAttemptsPerHour) is { } global
-                ? TimeSpan.FromTicks(Math.Min(global.Ticks, ownFailures.Ticks))
-                : null;
-        }
-
-        if (wait is { } retryAfter)
+        var (limiter, attempt) = Of(source);
+        if (limiter.RetryAfter(attempt) is { } retryAfter)
         {
             throw new QrAttemptsThrottledException(retryAfter);
         }
@@ -61,35 +69,25 @@ public sealed class FailedAttemptLimiter(TimeProvider clock, IOptions<QrLoginOpt
 
     public void RecordFailure(AttemptSource source)
     {
-        _global.Add(GlobalKey);
-        foreach (var (key, _) in Budgets(source))
-        {
-            _perSource.Add(key);
-        }
+        var (limiter, attempt) = Of(source);
+        limiter.Record(attempt);
     }
 
     /// <summary>Counts a new code for <paramref name="ip"/>.</summary>
     /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes in the last minute.</exception>
     public void CountCreation(string? ip)
     {
-        var key = ClientAddress.LimitKey(ip);
-        if (_createdPerIp.RetryAfter(key, options.Value.CreatedPerMinutePerIp) is { } retryAfter)
+        var attempt = new LimitedAttempt("", ip);
+        if (creations.RetryAfter(attempt) is { } retryAfter)
         {
             throw new QrAttemptsThrottledException(retryAfter);
         }
 
-        _createdPerIp.Add(key);
+        creations.Record(attempt);
     }
 
-    /// <summary>The budgets a source's failures count against, its own first: an API client's, or the user's at that address and the address's.</summary>
-    private (string Key, int Limit)[] Budgets(AttemptSource source)
-    {
-        var o = options.Value;
-        var ip = ClientAddress.LimitKey(source.Ip);
-        return source.ApiClientId is { } client
-            ? [($"client|{client}", o.FailedAttemptsPerApiClient)]
-            : [($"user|{source.UserId}|{ip}", o.FailedAttemptsPerUser), ($"ip|{ip}", o.FailedAttemptsPerIp)];
-    }
-
-    private static TimeSpan? Longest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    /// <summary>Where a source's failures count: an API client's own budget (never the user it names), or the user's at that address and the address's.</summary>
+    private (AttemptLimiter, LimitedAttempt) Of(AttemptSource source) => source.ApiClientId is { } client
+        ? (apiClients, new LimitedAttempt(client, Address: null, WholePortal))
+        : (users, new LimitedAttempt(source.UserId, source.Ip, WholePortal));
 }

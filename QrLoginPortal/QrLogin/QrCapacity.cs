@@ -14,13 +14,17 @@ public sealed class QrLoginBusyException(TimeSpan retryAfter)
 /// minute, whatever the number of addresses asking (per-address limits alone let a few hundred
 /// addresses fill the database). Only creation is refused; nothing already pending is touched.
 /// </summary>
-public sealed class QrCapacity(TimeProvider clock, IOptions<QrLoginOptions> options)
+public sealed class QrCapacity([FromKeyedServices(QrCapacity.Creations)] AttemptLimiter created, IOptions<QrLoginOptions> options)
 {
+    public const string Creations = "qr-created";
+
+    /// <summary>The portal-wide creation limit, from <see cref="QrLoginOptions.CreatedPerMinute"/>.</summary>
+    public static AttemptLimits LimitsOf(QrLoginOptions o) => new(o.CreatedPerMinute, TimeSpan.FromMinutes(1));
+
     /// <summary>What a refused caller is told to wait when the pending cap is hit (codes expire or finish continually).</summary>
     public static readonly TimeSpan PendingRetryAfter = TimeSpan.FromSeconds(10);
 
-    private const string GlobalKey = "*";
-    private readonly WindowCounter _created = new(clock, TimeSpan.FromMinutes(1));
+    private static readonly LimitedAttempt WholePortal = new("*", Address: null);
 
     /// <summary>Counts one new code, or refuses it when <paramref name="pending"/> or this minute's creations are at their cap.</summary>
     /// <exception cref="QrLoginBusyException">The portal is at a cap.</exception>
@@ -31,11 +35,11 @@ public sealed class QrCapacity(TimeProvider clock, IOptions<QrLoginOptions> opti
             throw new QrLoginBusyException(PendingRetryAfter);
         }
 
-        if (_created.RetryAfter(GlobalKey, options.Value.CreatedPerMinute) is { } wait)
+        if (created.RetryAfter(WholePortal) is { } wait)
         {
             throw new QrLoginBusyException(wait);
         }
 
-        _created.Add(GlobalKey);
+        created.Record(WholePortal);
     }
 }

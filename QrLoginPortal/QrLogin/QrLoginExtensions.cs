@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace QrLoginPortal.QrLogin;
 
 public static class QrLoginExtensions
@@ -12,11 +14,21 @@ public static class QrLoginExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+        builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         builder.Services.AddSingleton<QrSettingsStore>();
+        foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
+        {
+            builder.Services.AddAttemptLimiter(use, provider => FailedAttemptLimiter.LimitsOf(use, provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
+        }
+
+        builder.Services.AddAttemptLimiter(QrCapacity.Creations, provider => QrCapacity.LimitsOf(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
         builder.Services.AddSingleton<FailedAttemptLimiter>();
         builder.Services.AddSingleton<QrCapacity>();
         builder.Services.AddSingleton<QrLoginService>();
-        builder.Services.AddHostedService<QrSweeper>();
+        builder.Services.AddSingleton<QrTicketService>();
+        // One instance: the loop that runs, and the methods tests and tools call.
+        builder.Services.AddSingleton<QrSweeper>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<QrSweeper>());
         builder.Services.AddHostedService<QrShutdown>();
         return builder;
     }

@@ -5,8 +5,8 @@ using QrLoginPortal.Data;
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>
-/// The QR login engine: creates transactions, lets a signed-in phone approve or deny them, and turns
-/// an approval into a one-time sign-in ticket. Every state change is a single compare-and-set update,
+/// The QR login engine: creates transactions and lets a signed-in phone approve or deny them (tickets and
+/// claims are <see cref="QrTicketService"/>'s, expiry and purge <see cref="QrSweeper"/>'s). Every state change is a single compare-and-set update,
 /// so concurrent callers cannot both win. Knows nothing of pages or HTTP.
 /// </summary>
 public sealed class QrLoginService(
@@ -44,7 +44,7 @@ public sealed class QrLoginService(
         await using (var counting = await dbFactory.CreateDbContextAsync(ct))
         {
             var at = clock.GetUtcNow();
-            capacity.Reserve(await counting.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending && t.ExpiresAt > at, ct));
+            capacity.Reserve(await counting.QrTransactions.CountAsync(QrTransaction.AttemptableAt(at), ct));
         }
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
@@ -82,7 +82,8 @@ public sealed class QrLoginService(
                 continue;
             }
 
-            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now));
+            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
+                Created: new QrTransactionCreated(transaction.CreatedAt, transaction.ExpiresAt, transaction.RequesterIp, transaction.RequesterUserAgent)));
             return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
         }
     }
@@ -159,12 +160,12 @@ public sealed class QrLoginService(
     /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
     /// <param name="apiClientId">An API client approving for <paramref name="userId"/>: failures count against the client, not the user.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        CancellationToken ct = default, Guid? transactionId = null, string? apiClientId = null) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, ct, expectedId: transactionId);
+        Guid? transactionId = null, string? apiClientId = null, CancellationToken ct = default) =>
+        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId, ct);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, ct);
+        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, ct);
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -177,16 +178,15 @@ public sealed class QrLoginService(
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
-        if (cancelled == 1)
+        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id && t.DsiHash == dsiHash),
+            QrTransactionState.Failed, now, also: null, ct);
+        if (cancelled)
         {
             await audit.WriteAsync(AuditTypes.QrCancel, AuditOutcomes.Success, subject: id.ToString(), ip: ip, details: "cancelled by the browser", ct: ct);
             await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
         }
 
-        return cancelled == 1;
+        return cancelled;
     }
 
     /// <summary>An administrator cancels a PENDING transaction (e.g. a phishing attempt): it turns FAILED and its page is told at once.</summary>
@@ -194,17 +194,15 @@ public sealed class QrLoginService(
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await db.QrTransactions
-            .Where(t => t.Id == id && t.State == QrTransactionState.Pending)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct);
-        await audit.WriteAsync(AuditTypes.QrCancel, cancelled == 1 ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
-            id.ToString(), ip, cancelled == 1 ? "cancelled by an administrator" : "not pending any more", ct);
-        if (cancelled == 1)
+        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct);
+        await audit.WriteAsync(AuditTypes.QrCancel, cancelled ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
+            id.ToString(), ip, cancelled ? "cancelled by an administrator" : "not pending any more", ct);
+        if (cancelled)
         {
             await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
         }
 
-        return cancelled == 1;
+        return cancelled;
     }
 
     /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
@@ -236,7 +234,7 @@ public sealed class QrLoginService(
     public async Task<int> CountPendingAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions.CountAsync(t => t.State == QrTransactionState.Pending, ct);
+        return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
     }
 
     private async Task<int> CancelPendingAsync(CancellationToken ct)
@@ -244,12 +242,11 @@ public sealed class QrLoginService(
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var pending = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.State == QrTransactionState.Pending).Select(t => t.Id).ToListAsync(ct);
+            .Where(QrTransaction.IsPending).Select(t => t.Id).ToListAsync(ct);
         var cancelled = 0;
         foreach (var id in pending)
         {
-            if (await db.QrTransactions.Where(t => t.Id == id && t.State == QrTransactionState.Pending)
-                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Failed).SetProperty(t => t.UpdatedAt, now), ct) == 1)
+            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct))
             {
                 cancelled++;
                 await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
@@ -257,103 +254,6 @@ public sealed class QrLoginService(
         }
 
         return cancelled;
-    }
-
-    /// <summary>
-    /// For the browser holding the dsi of an approved, unconsumed transaction: a one-time ticket that
-    /// an HTTP endpoint exchanges for the authentication cookie. A new ticket replaces the previous one.
-    /// </summary>
-    public async Task<string?> IssueTicketAsync(Guid id, string? dsi, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(dsi))
-        {
-            return null;
-        }
-
-        // "Stop all pending" switches QR sign-in off: an approval not yet turned into a cookie is stopped too.
-        if (!(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var dsiHash = Secrets.Hash(dsi);
-        var ticket = Secrets.NewToken();
-        var ticketHash = Secrets.Hash(ticket);
-        var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var issued = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TicketHash, ticketHash).SetProperty(t => t.TicketExpiresAt, ticketExpiry), ct);
-        return issued == 1 ? ticket : null;
-    }
-
-    /// <summary>
-    /// Exchanges a ticket for the approving user, once: the ticket must be unexpired, unused and
-    /// presented by the browser that started the transaction (the hash of its binding cookie).
-    /// </summary>
-    public async Task<RedeemedTicket?> RedeemTicketAsync(string? ticket, byte[]? browserBindingHash, string? ip, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(ticket) || browserBindingHash is not { Length: 32 })
-        {
-            return null;
-        }
-
-        if (!(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "QR sign-in is disabled", ct: ct);
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var ticketHash = Secrets.Hash(ticket);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
-                        && t.State == QrTransactionState.Success && t.ConsumedAt == null && t.TicketExpiresAt > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
-        {
-            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
-            return null;
-        }
-
-        var redeemed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.TicketHash == ticketHash)
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, redeemed.UserId, redeemed.TransactionId.ToString(), ip, ct: ct);
-        return redeemed;
-    }
-
-    /// <summary>
-    /// For an API client holding the dsi of an approved transaction (the module-chain API): consumes
-    /// the approval, once, and says who approved. Null when unknown, wrong dsi, not approved or used (alike).
-    /// </summary>
-    public async Task<RedeemedTicket?> ClaimAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
-    {
-        if (!IsPlausibleSecret(dsi) || !(await settingsStore.GetAsync(ct)).Enabled)
-        {
-            return null;
-        }
-
-        var now = clock.GetUtcNow();
-        var dsiHash = Secrets.Hash(dsi);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
-        {
-            return null;
-        }
-
-        var claimed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.Id == id)
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, claimed.UserId, id.ToString(), ip, "claimed by an API client", ct);
-        return claimed;
     }
 
     /// <summary>Removes a transaction (API clients clean up after themselves); false when it does not exist.</summary>
@@ -369,47 +269,8 @@ public sealed class QrLoginService(
         return deleted == 1;
     }
 
-    /// <summary>Marks every overdue PENDING transaction TIMEOUT and tells its waiters. Returns how many expired.</summary>
-    public async Task<int> ExpireOverdueAsync(CancellationToken ct = default)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var overdue = await db.QrTransactions.AsNoTracking().Where(QrTransaction.OverdueAt(now)).OrderBy(t => t.ExpiresAt).Select(t => t.Id).Take(1000).ToListAsync(ct);
-        var expired = 0;
-        foreach (var id in overdue)
-        {
-            var changed = await db.QrTransactions
-                .Where(t => t.Id == id)
-                .Where(QrTransaction.OverdueAt(now))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Timeout).SetProperty(t => t.UpdatedAt, now), ct);
-            if (changed == 1)
-            {
-                expired++;
-                db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
-                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now));
-            }
-        }
-
-        if (expired > 0)
-        {
-            await db.SaveChangesAsync(ct);
-        }
-
-        return expired;
-    }
-
-    /// <summary>Deletes finished transactions last changed before <paramref name="retention"/> ago.</summary>
-    public async Task<int> PurgeFinishedAsync(TimeSpan retention, CancellationToken ct = default)
-    {
-        var cutoff = clock.GetUtcNow() - retention;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions
-            .Where(t => t.State != QrTransactionState.Pending && t.UpdatedAt < cutoff)
-            .ExecuteDeleteAsync(ct);
-    }
-
     private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
-        string? userAgent, CancellationToken ct, Guid? expectedId = null)
+        string? userAgent, Guid? expectedId, CancellationToken ct)
     {
         var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
@@ -440,26 +301,21 @@ public sealed class QrLoginService(
             id = null;
         }
 
-        var changed = 0;
+        var changed = false;
         if (id is { } foundId)
         {
-            var newState = approve ? QrTransactionState.Success : QrTransactionState.Failed;
             var approverIp = Truncate(ip, 64);
             var approverAgent = Truncate(userAgent, 512);
-            changed = await db.QrTransactions
-                .Where(t => t.Id == foundId)
-                .Where(QrTransaction.AttemptableAt(now))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, newState)
+            changed = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
+                approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
                     .SetProperty(t => t.UserId, userId)
                     .SetProperty(t => t.KeepSignedIn, keepSignedIn)
                     .SetProperty(t => t.ApproverIp, approverIp)
                     .SetProperty(t => t.ApproverUserAgent, approverAgent)
-                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now)
-                    .SetProperty(t => t.UpdatedAt, now), ct);
+                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct);
         }
 
-        if (changed != 1)
+        if (!changed)
         {
             // Only a code that matches no transaction is a guess; losing a race for a real code
             // (or presenting one that expired or was used) spends nobody's budget.
@@ -474,11 +330,11 @@ public sealed class QrLoginService(
 
         await audit.WriteAsync(type, AuditOutcomes.Success, userId, id.ToString(), ip, approve ? null : "I did not try to sign in", ct);
         await notifier.PublishAsync(new QrTransactionChanged(id!.Value,
-            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now));
+            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now, UserId: userId));
         return approve ? AttemptResult.Approved : AttemptResult.Denied;
     }
 
-    private static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
+    internal static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= MaxSecretInputLength;
 
     private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];

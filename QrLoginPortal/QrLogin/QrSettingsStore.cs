@@ -10,29 +10,18 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
     /// <summary>Error key when a save is refused because the settings changed meanwhile.</summary>
     public const string ConcurrencyField = "concurrency";
 
-    private volatile QrSettings? _current;
+    private readonly CachedRow<QrSettings> _current = new(dbFactory, db => db.QrSettings.Where(s => s.Id == QrSettings.SingletonId),
+        s => s.UpdatedAt, () => new QrSettings(), s => s.Copy(), clock);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    /// <summary>The settings in force (a copy the caller may change freely).</summary>
-    public async Task<QrSettings> GetAsync(CancellationToken ct = default)
-    {
-        var current = _current;
-        if (current is null)
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            current = await db.QrSettings.AsNoTracking().SingleOrDefaultAsync(s => s.Id == QrSettings.SingletonId, ct)
-                      ?? new QrSettings();
-            _current = current;
-        }
-
-        return current.Copy();
-    }
+    /// <summary>The settings in force (a copy the caller may change freely); a save on another node is seen within <see cref="CachedRow{T}.RecheckAfter"/>.</summary>
+    public Task<QrSettings> GetAsync(CancellationToken ct = default) => _current.GetAsync(ct);
 
     /// <summary>Validates and saves <paramref name="proposed"/> as a new version; returns the field errors, empty when saved.</summary>
     /// <param name="expectedUpdatedAt">When given, the save is refused if someone else saved since (the caller's copy is stale).</param>
     public async Task<IReadOnlyDictionary<string, string>> UpdateAsync(QrSettings proposed, string? actorUserId, string? actorName,
-        string? ip, CancellationToken ct = default, string? note = null, string auditType = AuditTypes.QrSettingsChange,
-        DateTimeOffset? expectedUpdatedAt = null)
+        string? ip, string? note = null, string auditType = AuditTypes.QrSettingsChange, DateTimeOffset? expectedUpdatedAt = null,
+        CancellationToken ct = default)
     {
         var errors = QrSettingsRules.Validate(proposed);
         if (errors.Count > 0)
@@ -75,7 +64,7 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             db.AuditEvents.Add(audit.Create(auditType, AuditOutcomes.Success, actorUserId,
                 subject: "qr-settings", ip: ip, details: $"{(note is null ? "" : note + ": ")}{before} → {row}"));
             await db.SaveChangesAsync(ct);
-            _current = row.Copy();
+            _current.Set(row);
             return new Dictionary<string, string>();
         }
         finally
@@ -105,8 +94,8 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             return new Dictionary<string, string> { ["version"] = $"Version {versionId} does not exist." };
         }
 
-        var errors = await UpdateAsync(version.ToSettings(), actorUserId, actorName, ip, ct,
-            note: $"restored version {versionId}", auditType: AuditTypes.QrSettingsRestore);
+        var errors = await UpdateAsync(version.ToSettings(), actorUserId, actorName, ip,
+            note: $"restored version {versionId}", auditType: AuditTypes.QrSettingsRestore, ct: ct);
         if (errors.Count > 0)
         {
             await audit.WriteAsync(AuditTypes.QrSettingsRestore, AuditOutcomes.Refused, actorUserId, "qr-settings", ip,

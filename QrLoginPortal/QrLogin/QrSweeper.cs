@@ -1,4 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
 
 namespace QrLoginPortal.QrLogin;
 
@@ -7,12 +10,50 @@ namespace QrLoginPortal.QrLogin;
 /// transactions TIMEOUT, which pushes "expired" to their pages, and purges old finished rows.
 /// </summary>
 public sealed class QrSweeper(
-    IServiceScopeFactory scopeFactory,
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    ITransactionNotifier notifier,
+    AuditLog audit,
     IOptions<QrLoginOptions> options,
     TimeProvider clock,
     ILogger<QrSweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan PurgeEvery = TimeSpan.FromMinutes(10);
+
+    /// <summary>Marks every overdue PENDING transaction TIMEOUT and tells its waiters. Returns how many expired.</summary>
+    public async Task<int> ExpireOverdueAsync(CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var overdue = await db.QrTransactions.AsNoTracking().Where(QrTransaction.OverdueAt(now)).OrderBy(t => t.ExpiresAt).Select(t => t.Id).Take(1000).ToListAsync(ct);
+        var expired = 0;
+        foreach (var id in overdue)
+        {
+            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.OverdueAt(now)),
+                    QrTransactionState.Timeout, now, also: null, ct))
+            {
+                expired++;
+                db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
+                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now));
+            }
+        }
+
+        if (expired > 0)
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
+        return expired;
+    }
+
+    /// <summary>Deletes finished transactions last changed before <paramref name="retention"/> ago.</summary>
+    public async Task<int> PurgeFinishedAsync(TimeSpan retention, CancellationToken ct = default)
+    {
+        var cutoff = clock.GetUtcNow() - retention;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrTransactions
+            .Where(QrTransaction.IsFinished).Where(t => t.UpdatedAt < cutoff)
+            .ExecuteDeleteAsync(ct);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,12 +63,10 @@ public sealed class QrSweeper(
         {
             try
             {
-                await using var scope = scopeFactory.CreateAsyncScope();
-                var service = scope.ServiceProvider.GetRequiredService<QrLoginService>();
-                await service.ExpireOverdueAsync(stoppingToken);
+                await ExpireOverdueAsync(stoppingToken);
                 if (clock.GetUtcNow() - lastPurge >= PurgeEvery)
                 {
-                    var purged = await service.PurgeFinishedAsync(options.Value.Retention, stoppingToken);
+                    var purged = await PurgeFinishedAsync(options.Value.Retention, stoppingToken);
                     if (purged > 0)
                     {
                         logger.LogInformation("Purged {Count} finished QR transactions", purged);

@@ -1,4 +1,6 @@
 using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace QrLoginPortal.QrLogin;
 
@@ -45,20 +47,34 @@ public sealed class QrTransaction
     public DateTimeOffset? TicketExpiresAt { get; set; }
     public DateTimeOffset? ConsumedAt { get; set; }
 
-    public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
+    // The rules of a transaction, written once as expressions so the database asks exactly them;
+    // nothing reads them in memory (a page only ever sees the pushed or queried state).
 
-    public bool IsFinished => State != QrTransactionState.Pending;
+    /// <summary>Still waiting for its phone: the only state that ever moves.</summary>
+    internal static readonly Expression<Func<QrTransaction, bool>> IsPending = t => t.State == QrTransactionState.Pending;
 
-    /// <summary>Whether a phone may still approve or deny it at <paramref name="now"/>.</summary>
-    public bool CanBeAttempted(DateTimeOffset now) => State == QrTransactionState.Pending && !IsExpired(now);
+    /// <summary>Answered, cancelled or expired: kept only for its retention period.</summary>
+    internal static readonly Expression<Func<QrTransaction, bool>> IsFinished = t => t.State != QrTransactionState.Pending;
 
-    public bool IsScanned => ScannedAt is not null;
-
-    // The same rules as the guards above, as expressions, so every compare-and-set update in
-    // the database asks exactly what the entity would.
+    /// <summary>A phone may still approve or deny it at <paramref name="now"/> (it expires at <see cref="ExpiresAt"/> exactly).</summary>
     internal static Expression<Func<QrTransaction, bool>> AttemptableAt(DateTimeOffset now) =>
         t => t.State == QrTransactionState.Pending && t.ExpiresAt > now;
 
+    /// <summary>Still PENDING although its time is up at <paramref name="now"/>: the sweeper's to expire. The complement of <see cref="AttemptableAt"/> among pending ones.</summary>
     internal static Expression<Func<QrTransaction, bool>> OverdueAt(DateTimeOffset now) =>
         t => t.State == QrTransactionState.Pending && t.ExpiresAt <= now;
+
+    /// <summary>
+    /// The one way a transaction leaves PENDING: a single compare-and-set update of <paramref name="rows"/>
+    /// (already narrowed to one transaction and its further conditions) that also stamps the time;
+    /// true when this caller moved it, false when it was no longer pending (someone else won).
+    /// </summary>
+    /// <param name="also">Further columns the same update sets (who approved, from where).</param>
+    internal static async Task<bool> TryMoveAsync(IQueryable<QrTransaction> rows, QrTransactionState to, DateTimeOffset now,
+        Action<UpdateSettersBuilder<QrTransaction>>? also, CancellationToken ct) =>
+        await rows.Where(IsPending).ExecuteUpdateAsync(s =>
+        {
+            s.SetProperty(t => t.State, to).SetProperty(t => t.UpdatedAt, now);
+            also?.Invoke(s);
+        }, ct) == 1;
 }

@@ -1,11 +1,18 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
-
 namespace QrLoginPortal.QrLogin;
 
-/// <summary>What a waiter learns when a transaction changes. Carries no secret and no user data.</summary>
+/// <summary>
+/// What a waiter learns when a transaction changes. Carries no secret; the waiting page shows none of it but the
+/// state. The rest is for server-side subscribers (the admin's live table), so they can merge the change
+/// without reading the transaction again.
+/// </summary>
 /// <param name="CancelledByAdmin">A FAILED that an administrator caused (not the phone's Deny): the waiting page says so.</param>
-public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false);
+/// <param name="UserId">Who approved or denied it (with those two changes only).</param>
+/// <param name="Created">With the creation only: what the live table shows of a new code.</param>
+public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false,
+    string? UserId = null, QrTransactionCreated? Created = null);
+
+/// <summary>What is known of a code from its creation on (no secret).</summary>
+public sealed record QrTransactionCreated(DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? RequesterIp, string? RequesterUserAgent);
 
 /// <summary>
 /// Pushes state changes to whoever waits on a transaction. Keyed by transaction id, so a change
@@ -26,23 +33,19 @@ public interface ITransactionNotifier
     int SubscriptionCount { get; }
 }
 
+/// <summary>The transaction notifier of one node, on the portal's <see cref="KeyedNotifier{TKey, TMessage}"/>.</summary>
 public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger) : ITransactionNotifier
 {
     // Subscribers of every transaction live under the empty id.
     private static readonly Guid AllTransactions = Guid.Empty;
 
-    private readonly ConcurrentDictionary<Guid, ImmutableArray<Subscription>> _subscriptions = new();
+    private readonly KeyedNotifier<Guid, QrTransactionChanged> _notifier = new(logger);
 
-    public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
+    public int SubscriptionCount => _notifier.SubscriptionCount;
 
-    public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => Subscribe(AllTransactions, handler);
+    public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => _notifier.Subscribe(AllTransactions, handler);
 
-    public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler)
-    {
-        var subscription = new Subscription(this, transactionId, handler);
-        _subscriptions.AddOrUpdate(transactionId, [subscription], (_, existing) => existing.Add(subscription));
-        return subscription;
-    }
+    public IDisposable Subscribe(Guid transactionId, Func<QrTransactionChanged, Task> handler) => _notifier.Subscribe(transactionId, handler);
 
     /// <summary>
     /// Starts every subscriber's handler and returns without waiting for them: an approval or the
@@ -50,60 +53,8 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
     /// </summary>
     public Task PublishAsync(QrTransactionChanged change)
     {
-        foreach (var key in new[] { change.Id, AllTransactions })
-        {
-            if (_subscriptions.TryGetValue(key, out var subscribers))
-            {
-                foreach (var subscriber in subscribers)
-                {
-                    _ = DeliverAsync(subscriber, change);
-                }
-            }
-        }
-
+        _notifier.Publish(change.Id, change);
+        _notifier.Publish(AllTransactions, change);
         return Task.CompletedTask;
-    }
-
-    private async Task DeliverAsync(Subscription subscriber, QrTransactionChanged change)
-    {
-        try
-        {
-            await subscriber.Handler(change);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "A subscriber of QR transaction {TransactionId} failed", change.Id);
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        while (_subscriptions.TryGetValue(subscription.TransactionId, out var existing))
-        {
-            var updated = existing.Remove(subscription);
-            var done = updated.IsEmpty
-                ? _subscriptions.TryRemove(new KeyValuePair<Guid, ImmutableArray<Subscription>>(subscription.TransactionId, existing))
-                : _subscriptions.TryUpdate(subscription.TransactionId, updated, existing);
-            if (done)
-            {
-                return;
-            }
-        }
-    }
-
-    private sealed class Subscription(InProcessTransactionNotifier owner, Guid transactionId, Func<QrTransactionChanged, Task> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public Guid TransactionId => transactionId;
-        public Func<QrTransactionChanged, Task> Handler => handler;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Remove(this);
-            }
-        }
     }
 }

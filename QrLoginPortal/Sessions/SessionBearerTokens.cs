@@ -61,7 +61,7 @@ public sealed class ActiveSessionHandler(SessionStore sessions, IHttpContextAcce
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
             && Guid.TryParse(user.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
             && user.FindFirstValue(SessionBearerTokens.SecurityStampClaim) is { } stamp
-            && await sessions.TouchAsync(sessionId, userId, http.HttpContext?.RequestAborted ?? default, stamp))
+            && await sessions.TouchAsync(sessionId, userId, stamp, http.HttpContext?.RequestAborted ?? default))
         {
             context.Succeed(requirement);
         }

@@ -38,7 +38,7 @@ public sealed class SessionEndingUserManager(
         var result = await base.UpdateUserAsync(user);
         if (result.Succeeded && stampChanged)
         {
-            await sessions.EndAllAsync(user.Id, "security stamp changed", null, null, CancellationToken);
+            await sessions.EndAllAsync(user.Id, "security stamp changed", null, null, ct: CancellationToken);
         }
 
         return result;

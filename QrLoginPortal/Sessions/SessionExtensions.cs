@@ -83,7 +83,7 @@ public static class SessionExtensions
                 && Guid.TryParse(original.FindFirstValue(SessionStore.SessionClaim), out var refusedSession))
             {
                 await context.HttpContext.RequestServices.GetRequiredService<SessionStore>().EndAsync(refusedSession, refusedUser,
-                    "security stamp changed", null, context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.RequestAborted);
+                    "security stamp changed", null, context.HttpContext.Connection.RemoteIpAddress?.ToString(), ct: context.HttpContext.RequestAborted);
             }
 
             return;
@@ -93,7 +93,7 @@ public static class SessionExtensions
         var userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
         var active = userId is not null
                      && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
-                     && await sessions.TouchAsync(sessionId, userId, context.HttpContext.RequestAborted);
+                     && await sessions.TouchAsync(sessionId, userId, ct: context.HttpContext.RequestAborted);
         if (!active)
         {
             context.RejectPrincipal();
@@ -109,7 +109,7 @@ public static class SessionExtensions
         {
             var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
             await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.Connection.RemoteIpAddress?.ToString(),
-                context.HttpContext.RequestAborted);
+                ct: context.HttpContext.RequestAborted);
         }
     }
 }

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
-
 namespace QrLoginPortal.Sessions;
 
 /// <summary>Why a browser's session ended, as far as its open pages need to say so.</summary>
@@ -39,73 +36,19 @@ public interface ISessionNotifier
     int SubscriptionCount { get; }
 }
 
+/// <summary>The session notifier of one node, on the portal's <see cref="QrLogin.KeyedNotifier{TKey, TMessage}"/>, keyed by user id.</summary>
 public sealed class InProcessSessionNotifier(ILogger<InProcessSessionNotifier> logger) : ISessionNotifier
 {
-    private readonly ConcurrentDictionary<string, ImmutableArray<Subscription>> _subscriptions = new(StringComparer.Ordinal);
+    private readonly QrLogin.KeyedNotifier<string, SessionsEnded> _notifier = new(logger, StringComparer.Ordinal);
 
-    public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
+    public int SubscriptionCount => _notifier.SubscriptionCount;
 
-    public IDisposable Subscribe(string userId, Func<SessionsEnded, Task> handler)
-    {
-        var subscription = new Subscription(this, userId, handler);
-        _subscriptions.AddOrUpdate(userId, [subscription], (_, existing) => existing.Add(subscription));
-        return subscription;
-    }
+    public IDisposable Subscribe(string userId, Func<SessionsEnded, Task> handler) => _notifier.Subscribe(userId, handler);
 
     /// <summary>Starts every subscriber's handler and returns without waiting: ending a session must not wait on a slow page.</summary>
     public Task PublishAsync(SessionsEnded ended)
     {
-        if (_subscriptions.TryGetValue(ended.UserId, out var subscribers))
-        {
-            foreach (var subscriber in subscribers)
-            {
-                _ = DeliverAsync(subscriber, ended);
-            }
-        }
-
+        _notifier.Publish(ended.UserId, ended);
         return Task.CompletedTask;
-    }
-
-    private async Task DeliverAsync(Subscription subscriber, SessionsEnded ended)
-    {
-        try
-        {
-            await subscriber.Handler(ended);
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "A page watching its session failed to leave after sessions of a user ended");
-        }
-    }
-
-    private void Remove(Subscription subscription)
-    {
-        while (_subscriptions.TryGetValue(subscription.UserId, out var existing))
-        {
-            var updated = existing.Remove(subscription);
-            var done = updated.IsEmpty
-                ? _subscriptions.TryRemove(new KeyValuePair<string, ImmutableArray<Subscription>>(subscription.UserId, existing))
-                : _subscriptions.TryUpdate(subscription.UserId, updated, existing);
-            if (done)
-            {
-                return;
-            }
-        }
-    }
-
-    private sealed class Subscription(InProcessSessionNotifier owner, string userId, Func<SessionsEnded, Task> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public string UserId => userId;
-        public Func<SessionsEnded, Task> Handler => handler;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                owner.Remove(this);
-            }
-        }
     }
 }

@@ -51,7 +51,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
     /// <summary>Whether the session is still open for <paramref name="userId"/>; notes the time it was last seen (at most once a minute).</summary>
     /// <param name="securityStamp">When given (a bearer token carries the one it was issued with), the user's stamp must still be it.</param>
-    public async Task<bool> TouchAsync(Guid sessionId, string userId, CancellationToken ct = default, string? securityStamp = null)
+    public async Task<bool> TouchAsync(Guid sessionId, string userId, string? securityStamp = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         var staleBefore = now - LastSeenGranularity;
@@ -96,7 +96,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         var key = SsoKey(token, browserBindingHash);
         var expiresAt = clock.GetUtcNow() + lifetime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var issued = await db.UserSessions.Where(s => s.Id == sessionId && s.EndedAt == null)
+        var issued = await db.UserSessions.Where(s => s.Id == sessionId).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, key).SetProperty(x => x.SsoTokenExpiresAt, expiresAt), ct);
         return issued == 1 ? token : null;
     }
@@ -116,7 +116,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.UserSessions.AsNoTracking()
-            .Where(s => s.SsoTokenHash == key && s.SsoTokenExpiresAt > now && s.EndedAt == null)
+            .Where(s => s.SsoTokenHash == key && s.SsoTokenExpiresAt > now).Where(UserSession.IsOpen)
             .Select(s => new SsoTokenHolder(s.Id, s.UserId, s.Method))
             .SingleOrDefaultAsync(ct);
     }
@@ -134,7 +134,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         var session = await db.UserSessions.AsNoTracking().Where(s => s.SsoTokenHash == key)
             .Select(s => new { s.Id, s.UserId }).SingleOrDefaultAsync(ct);
         var spent = session is not null && await db.UserSessions
-            .Where(s => s.Id == session.Id && s.SsoTokenHash == key && s.SsoTokenExpiresAt > now && s.EndedAt == null)
+            .Where(s => s.Id == session.Id && s.SsoTokenHash == key && s.SsoTokenExpiresAt > now).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.SsoTokenHash, (byte[]?)null).SetProperty(x => x.SsoTokenExpiresAt, (DateTimeOffset?)null), ct) == 1;
         if (spent)
         {
@@ -156,24 +156,24 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.UserSessions.AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null, ct);
+        return await db.UserSessions.Where(s => s.Id == sessionId && s.UserId == userId).AnyAsync(UserSession.IsOpen, ct);
     }
 
     /// <summary>How many browsers <paramref name="userId"/> is signed in on: what a lock would sign out.</summary>
     public async Task<int> CountActiveAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.UserSessions.CountAsync(s => s.UserId == userId && s.EndedAt == null, ct);
+        return await db.UserSessions.Where(s => s.UserId == userId).CountAsync(UserSession.IsOpen, ct);
     }
 
     /// <summary>Ends one session of <paramref name="userId"/>; false when it is not theirs or already ended.</summary>
     public async Task<bool> EndAsync(Guid sessionId, string userId, string reason, string? actorUserId, string? ip,
-        CancellationToken ct = default, SessionEndCause cause = SessionEndCause.SignedOut)
+        SessionEndCause cause = SessionEndCause.SignedOut, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var ended = await db.UserSessions
-            .Where(s => s.Id == sessionId && s.UserId == userId && s.EndedAt == null)
+            .Where(s => s.Id == sessionId && s.UserId == userId).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
         if (ended == 1)
         {
@@ -186,13 +186,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     }
 
     /// <summary>Ends every open session of <paramref name="userId"/> (lock, password reset by an admin, …).</summary>
-    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip, CancellationToken ct = default,
-        SessionEndCause cause = SessionEndCause.SignedOut)
+    public async Task<int> EndAllAsync(string userId, string reason, string? actorUserId, string? ip,
+        SessionEndCause cause = SessionEndCause.SignedOut, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var ended = await db.UserSessions
-            .Where(s => s.UserId == userId && s.EndedAt == null)
+            .Where(s => s.UserId == userId).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
         if (ended > 0)
         {
@@ -213,7 +213,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var others = await db.UserSessions.AsNoTracking()
-            .Where(s => s.UserId == userId && s.EndedAt == null && s.Id != keepSessionId)
+            .Where(s => s.UserId == userId && s.Id != keepSessionId).Where(UserSession.IsOpen)
             .Select(s => s.Id).ToListAsync(ct);
         if (others.Count == 0)
         {
@@ -222,7 +222,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
         // Only the sessions listed (and still open): one that starts meanwhile was not "another browser" when asked.
         var ended = await db.UserSessions
-            .Where(s => others.Contains(s.Id) && s.EndedAt == null)
+            .Where(s => others.Contains(s.Id)).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
         await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
             $"{reason}: {ended} session(s) ended, session {keepSessionId} kept", ct);
@@ -241,7 +241,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var open = await db.UserSessions.AsNoTracking()
-            .Where(s => s.UserId == userId && s.EndedAt == null)
+            .Where(s => s.UserId == userId).Where(UserSession.IsOpen)
             .OrderByDescending(s => s.CreatedAt)
             .Select(s => ToView(s))
             .ToListAsync(ct);

@@ -21,5 +21,6 @@ public sealed class UserSession
     public byte[]? SsoTokenHash { get; set; }
     public DateTimeOffset? SsoTokenExpiresAt { get; set; }
 
-    public bool IsActive => EndedAt is null;
+    /// <summary>Still signed in: not ended. The one definition; every query of the session store asks it.</summary>
+    internal static readonly System.Linq.Expressions.Expression<Func<UserSession, bool>> IsOpen = s => s.EndedAt == null;
 }

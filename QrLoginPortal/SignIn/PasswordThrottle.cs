@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.SignIn;
@@ -8,18 +7,19 @@ namespace QrLoginPortal.SignIn;
 /// Identity's account lockout can be reached: an address gets <see cref="SignInLimitsOptions.FailedPasswordsPerAccountAndIp"/>
 /// tries per account and <see cref="SignInLimitsOptions.FailedPasswordsPerIp"/> in all, then waits.
 /// </summary>
-public sealed class PasswordThrottle(TimeProvider clock, IOptions<SignInLimitsOptions> options)
+public sealed class PasswordThrottle([FromKeyedServices(PasswordThrottle.Use)] AttemptLimiter limiter)
 {
+    public const string Use = "sign-in-passwords";
     private const int MaxUserNameLength = 256;
 
-    private readonly FailureThrottle _throttle = new(clock, new FailureLimits(
-        options.Value.FailedPasswordsPerIp, options.Value.FailedPasswordsPerAccountAndIp, PerSubject: 0, options.Value.FailedPasswordWindow));
+    public static AttemptLimits LimitsOf(SignInLimitsOptions o) =>
+        new(o.FailedPasswordsPerAccountAndIp, o.FailedPasswordWindow, PerAddress: o.FailedPasswordsPerIp);
 
     /// <summary>How long <paramref name="ip"/> must wait before another password for <paramref name="userName"/>, or null.</summary>
-    public TimeSpan? RetryAfter(string? userName, string? ip) => _throttle.RetryAfter(Subject(userName), ip);
+    public TimeSpan? RetryAfter(string? userName, string? ip) => limiter.RetryAfter(new LimitedAttempt(Subject(userName), ip));
 
     /// <summary>Counts a refused password (wrong, unknown account, locked or not allowed: alike).</summary>
-    public void RecordFailure(string? userName, string? ip) => _throttle.RecordFailure(Subject(userName), ip);
+    public void RecordFailure(string? userName, string? ip) => limiter.Record(new LimitedAttempt(Subject(userName), ip));
 
     /// <summary>A sign-in form's refusal of a throttled address: 429 with Retry-After, and the message the form shows.</summary>
     public static string Refuse(HttpContext context, TimeSpan wait)

@@ -31,6 +31,8 @@ public static class QrSignInEndpoints
             .BindConfiguration(SignInLimitsOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddAttemptLimiter(PasswordThrottle.Use,
+            p => PasswordThrottle.LimitsOf(p.GetRequiredService<Microsoft.Extensions.Options.IOptions<SignInLimitsOptions>>().Value));
         builder.Services.AddSingleton<PasswordThrottle>();
         // Identity's failed-password lockout comes after the per-address throttle (see SignInLimitsOptions).
         builder.Services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<SignInLimitsOptions>>((identity, limits) =>
@@ -82,7 +84,7 @@ public static class QrSignInEndpoints
     /// <summary>Exchanges the one-time ticket (form field, never the URL) for the Identity cookie and goes to the local return URL.</summary>
     private static async Task<RedirectHttpResult> RedeemAsync(
         HttpContext context,
-        QrLoginService qrLogin,
+        QrTicketService tickets,
         SignInManager<ApplicationUser> signInManager)
     {
         // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
@@ -101,7 +103,7 @@ public static class QrSignInEndpoints
         var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
 
         var ip = context.Connection.RemoteIpAddress?.ToString();
-        var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
+        var redeemed = await tickets.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
         if (redeemed is null)
         {
             return TypedResults.Redirect(FailedRedirect);

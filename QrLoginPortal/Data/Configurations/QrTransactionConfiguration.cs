@@ -25,7 +25,5 @@ internal sealed class QrTransactionConfiguration : IEntityTypeConfiguration<QrTr
         builder.HasIndex(t => t.TicketHash).IsUnique();
         builder.HasIndex(t => new { t.State, t.ExpiresAt });
         builder.HasIndex(t => t.UpdatedAt);
-        builder.Ignore(t => t.IsFinished);
-        builder.Ignore(t => t.IsScanned);
     }
 }

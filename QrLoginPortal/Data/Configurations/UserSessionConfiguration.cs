@@ -16,6 +16,5 @@ internal sealed class UserSessionConfiguration : IEntityTypeConfiguration<UserSe
         builder.Property(s => s.EndedReason).HasMaxLength(128);
         builder.HasIndex(s => new { s.UserId, s.EndedAt });
         builder.HasIndex(s => s.SsoTokenHash).IsUnique();
-        builder.Ignore(s => s.IsActive);
     }
 }

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
+
+namespace QrLoginPortal.QrLogin;
+
+/// <summary>
+/// Turns an approval into a sign-in, once: a one-time ticket for the browser that started the flow, or a
+/// claim by the API client holding the dsi. Each is a single compare-and-set update. Knows nothing of HTTP.
+/// </summary>
+public sealed class QrTicketService(
+    IDbContextFactory<ApplicationDbContext> dbFactory,
+    QrSettingsStore settingsStore,
+    AuditLog audit,
+    TimeProvider clock)
+{
+    /// <summary>
+    /// For the browser holding the dsi of an approved, unconsumed transaction: a one-time ticket that
+    /// an HTTP endpoint exchanges for the authentication cookie. A new ticket replaces the previous one.
+    /// </summary>
+    public async Task<string?> IssueTicketAsync(Guid id, string? dsi, CancellationToken ct = default)
+    {
+        if (!QrLoginService.IsPlausibleSecret(dsi))
+        {
+            return null;
+        }
+
+        // "Stop all pending" switches QR sign-in off: an approval not yet turned into a cookie is stopped too.
+        if (!(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var dsiHash = Secrets.Hash(dsi);
+        var ticket = Secrets.NewToken();
+        var ticketHash = Secrets.Hash(ticket);
+        var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var issued = await db.QrTransactions
+            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TicketHash, ticketHash).SetProperty(t => t.TicketExpiresAt, ticketExpiry), ct);
+        return issued == 1 ? ticket : null;
+    }
+
+    /// <summary>
+    /// Exchanges a ticket for the approving user, once: the ticket must be unexpired, unused and
+    /// presented by the browser that started the transaction (the hash of its binding cookie).
+    /// </summary>
+    public async Task<RedeemedTicket?> RedeemTicketAsync(string? ticket, byte[]? browserBindingHash, string? ip, CancellationToken ct = default)
+    {
+        if (!QrLoginService.IsPlausibleSecret(ticket) || browserBindingHash is not { Length: 32 })
+        {
+            return null;
+        }
+
+        if (!(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "QR sign-in is disabled", ct: ct);
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var ticketHash = Secrets.Hash(ticket);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var consumed = await db.QrTransactions
+            .Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
+                        && t.State == QrTransactionState.Success && t.ConsumedAt == null && t.TicketExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
+        if (consumed != 1)
+        {
+            await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
+            return null;
+        }
+
+        var redeemed = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.TicketHash == ticketHash)
+            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
+            .SingleAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, redeemed.UserId, redeemed.TransactionId.ToString(), ip, ct: ct);
+        return redeemed;
+    }
+
+    /// <summary>
+    /// For an API client holding the dsi of an approved transaction (the module-chain API): consumes
+    /// the approval, once, and says who approved. Null when unknown, wrong dsi, not approved or used (alike).
+    /// </summary>
+    public async Task<RedeemedTicket?> ClaimAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
+    {
+        if (!QrLoginService.IsPlausibleSecret(dsi) || !(await settingsStore.GetAsync(ct)).Enabled)
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow();
+        var dsiHash = Secrets.Hash(dsi);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var consumed = await db.QrTransactions
+            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
+        if (consumed != 1)
+        {
+            return null;
+        }
+
+        var claimed = await db.QrTransactions.AsNoTracking()
+            .Where(t => t.Id == id)
+            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
+            .SingleAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, claimed.UserId, id.ToString(), ip, "claimed by an API client", ct);
+        return claimed;
+    }
+}
