@@ -43,12 +43,9 @@ public abstract class AdminPageBase : ComponentBase
         return false;
     }
 
-    /// <summary>
-    /// Asks before a destructive or mass action. The effect names what will happen, with numbers,
-    /// so the admin decides on the consequence and not on a button label. True only on confirm.
-    /// </summary>
-    protected async Task<bool> ConfirmAsync(string title, string effect, string confirmText) =>
-        await Dialogs.ShowMessageBoxAsync(title, effect, yesText: confirmText, cancelText: "Cancel") == true;
+    /// <summary>Asks before a destructive or mass action (<see cref="Components.Confirmations"/>); true only on confirm.</summary>
+    protected Task<bool> ConfirmAsync(string title, string effect, string confirmText) =>
+        Components.Confirmations.ConfirmAsync(Dialogs, title, effect, confirmText);
 
     /// <summary>Loads data for display; a failure becomes <see cref="Error"/>.</summary>
     protected async Task<bool> LoadAsync(Func<Task> load)
