@@ -48,6 +48,20 @@ public sealed class BadgesPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public void Prerendered_BeforeItsCircuitIsUp_ThePagesControlsAreDisabled()
+    {
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<BadgesPage>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        Assert.True(cut.Find("button[data-testid=save-policy]").HasAttribute("disabled"));
+        Assert.True(cut.Find("button[data-testid=void-role]").HasAttribute("disabled"));
+        Assert.True(Toggle(cut, "enabled").HasAttribute("disabled"));
+        Assert.All(cut.FindAll("button[data-testid=issue]"), b => Assert.True(b.HasAttribute("disabled")));
+    }
+
+    [Fact]
     public async Task Void_StopsTheBadge_AndTheRowSaysNone()
     {
         await EnableAsync();

@@ -25,6 +25,7 @@ public sealed class SignedInBrowsersTests : BunitContext
         Services.AddSingleton<TimeProvider>(_engine.Clock);
         // Before anything renders: bUnit takes no services after the first render.
         _auth = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         Render<MudBlazor.MudPopoverProvider>();
         _dialogs = Render<MudBlazor.MudDialogProvider>();
     }
@@ -171,6 +172,23 @@ public sealed class SignedInBrowsersTests : BunitContext
         Assert.True(await _sessions.IsActiveAsync(phone, "user-1"));
         Assert.True(await _sessions.IsActiveAsync(laptop, "user-1"));
         Assert.Equal(3, cut.FindAll("tbody tr").Count);
+    }
+
+    [Fact]
+    public async Task Prerendered_BeforeItsCircuitIsUp_ThePagesButtonsAreDisabled()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, "203.0.113.1", "Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36");
+        await _sessions.StartAsync("user-1", "qr", true, "198.51.100.2", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1");
+        SignInAs("user-1", here);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<SignedInBrowsers>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var buttons = cut.FindAll("button");
+        Assert.NotEmpty(buttons);
+        // A click on the prerendered page would be lost: every button says it cannot act yet.
+        Assert.All(buttons, b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
     }
 
     [Fact]

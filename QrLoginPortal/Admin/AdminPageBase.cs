@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 namespace QrLoginPortal.Admin;
 
 /// <summary>What every admin page needs: who acts, and one way to run an action so a refusal or a failure becomes a message.</summary>
-public abstract class AdminPageBase : ComponentBase
+public abstract class AdminPageBase : Components.InteractivePageBase
 {
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
