@@ -6,6 +6,7 @@ using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
+using QrLoginPortal.Components.Layout;
 using QrLoginPortal.Data;
 using QrLoginPortal.Email;
 using QrLoginPortal.QrLogin;
@@ -16,6 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.Services.AddCircuitConnection();
 builder.Services.AddMudServices();
 builder.Services.AddHttpContextAccessor();
 

@@ -44,7 +44,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<ServerLogs>(null, LogLevel.Trace));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         // Mail (sign-in notices) goes to this run's folder, not the project's Data/mail.
         builder.UseSetting("Portal:Email:PickupFolder", Path.Combine(_folder, "mail"));
         // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.

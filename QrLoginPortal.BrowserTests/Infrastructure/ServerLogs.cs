@@ -24,13 +24,13 @@ public sealed class ServerLogs : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => true;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
             {
-                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().FullName}");
+                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
             }
         }
     }
