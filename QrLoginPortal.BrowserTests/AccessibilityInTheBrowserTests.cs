@@ -103,6 +103,9 @@ public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : Bro
             counts[impact] = counts.GetValueOrDefault(impact) + violation.Nodes.Length;
             var rule = $"  {impact} {violation.Id}";
             counts[rule] = counts.GetValueOrDefault(rule) + violation.Nodes.Length;
+            // Where each finding is, so the ones below the failing level can be found and fixed too.
+            var where = $"    {impact} {violation.Id} on {name}";
+            counts[where] = counts.GetValueOrDefault(where) + violation.Nodes.Length;
             if (Failing.Contains(impact))
             {
                 foreach (var node in violation.Nodes)
