@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using QrLoginPortal.Badges;
 using QrLoginPortal.BrowserTests.Infrastructure;
 
 namespace QrLoginPortal.BrowserTests;
@@ -11,18 +13,32 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
     [Fact]
     public async Task Admin_PrintsASheetForARole_ABadgeFromItSignsInAtTheWebcam_UntilTheRoleIsVoided()
     {
+        // The test turns badge sign-in on and issues badges: it leaves the portal as it found it.
+        var badges = Fixture.Server.Services.GetRequiredService<BadgeService>();
+        var policyBefore = await badges.GetPolicyAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await PrintASheet_SignInWithABadge_AndVoidTheRoleAsync();
+        }
+        finally
+        {
+            // No badge this test issued stays usable, and the policy is the one before.
+            await badges.VoidAllForRoleAsync(BadgeRoles.User, null, null, CancellationToken.None);
+            Assert.Empty(await badges.UpdatePolicyAsync(policyBefore, null, "browser tests", null, CancellationToken.None));
+        }
+    }
+
+    private async Task PrintASheet_SignInWithABadge_AndVoidTheRoleAsync()
+    {
         var admin = await NewDesktopPageAsync();
         await SignInWithPasswordAsync(admin, PortalServer.AdminEmail, PortalServer.AdminPassword);
         await admin.GotoAsync("/admin/badges");
         await Expect(admin.GetByText("Sign-in badges")).ToBeVisibleAsync();
-        // A click on the prerendered page, before its circuit is up, does nothing: click until the switch turns on.
+        // Until its circuit is up the page's controls are visibly inactive (a click then would be lost):
+        // wait until they work, then click once.
         var enabled = admin.GetByRole(AriaRole.Switch, new() { Name = "Badge sign-in enabled" });
-        for (var attempt = 0; attempt < 30 && !await enabled.IsCheckedAsync(); attempt++)
-        {
-            await enabled.ClickAsync();
-            await Task.Delay(500);
-        }
-
+        await Expect(enabled).ToBeEnabledAsync();
+        await enabled.ClickAsync();
         await Expect(enabled).ToBeCheckedAsync();
         await admin.GetByRole(AriaRole.Button, new() { Name = "Save policy" }).ClickAsync();
         await Expect(admin.GetByText("Policy saved.")).ToBeVisibleAsync();
@@ -60,21 +76,12 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         await ShotAsync(desk, "kiosk-signed-in-by-badge");
 
         await admin.GotoAsync("/admin/badges");
-        var voided = admin.GetByText(new System.Text.RegularExpressions.Regex(@"Voided \d+ badges? of User"));
-        for (var attempt = 0; attempt < 30 && !await voided.IsVisibleAsync(); attempt++)
-        {
-            // Voiding twice is harmless; a click before the circuit is up is lost. It asks first.
-            await admin.GetByRole(AriaRole.Button, new() { Name = "Void all their badges" }).ClickAsync();
-            var confirmVoid = admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Void all" });
-            if (await confirmVoid.IsVisibleAsync() || await WaitVisibleAsync(confirmVoid))
-            {
-                await confirmVoid.ClickAsync();
-            }
-
-            await Task.Delay(500);
-        }
-
-        await Expect(voided).ToBeVisibleAsync();
+        var voidAll = admin.GetByRole(AriaRole.Button, new() { Name = "Void all their badges" });
+        await Expect(voidAll).ToBeEnabledAsync();
+        // One click; it asks first.
+        await voidAll.ClickAsync();
+        await admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Void all" }).ClickAsync();
+        await Expect(admin.GetByText(new System.Text.RegularExpressions.Regex(@"Voided \d+ badges? of User"))).ToBeVisibleAsync();
         await ShotAsync(admin, "badges-voided");
         var refused = await PresentBadgeAsync(admin, value);
         Assert.Equal(401, refused.Status);
@@ -95,17 +102,4 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         {
             DataObject = new { type = "qrCode", value },
         });
-
-    private static async Task<bool> WaitVisibleAsync(Microsoft.Playwright.ILocator locator)
-    {
-        try
-        {
-            await locator.WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Visible, Timeout = 2_000 });
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
 }

@@ -6,6 +6,7 @@ using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
+using QrLoginPortal.Components.Layout;
 using QrLoginPortal.Data;
 using QrLoginPortal.Email;
 using QrLoginPortal.Operations;
@@ -17,6 +18,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.Services.AddCircuitConnection();
 builder.Services.AddMudServices();
 builder.Services.AddHttpContextAccessor();
 

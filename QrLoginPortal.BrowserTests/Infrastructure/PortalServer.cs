@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace QrLoginPortal.BrowserTests.Infrastructure;
 
@@ -21,6 +22,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>
     private readonly string _folder = Directory.CreateTempSubdirectory("qrlogin-browser-").FullName;
 
     public PortalServer() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+
+    /// <summary>What the portal logged at Warning and above, beside the console.</summary>
+    public ServerLogs Logs { get; } = new();
 
     /// <summary>e.g. http://127.0.0.1:41234 (no trailing slash).</summary>
     public string BaseUrl
@@ -40,6 +44,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         // Mail (sign-in notices) goes to this run's folder, not the project's Data/mail.
         builder.UseSetting("Portal:Email:PickupFolder", Path.Combine(_folder, "mail"));
         // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.

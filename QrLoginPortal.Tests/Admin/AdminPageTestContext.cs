@@ -104,17 +104,7 @@ public abstract class AdminPageTestContext : BunitContext
     /// Clicks a button that asks for confirmation, answers the dialog with <paramref name="answer"/>
     /// ("Cancel" or the confirm text) and returns what the dialog said.
     /// </summary>
-    protected async Task<string> ClickAndAnswerAsync(AngleSharp.Dom.IElement button, string answer)
-    {
-        // The click's handler awaits the dialog, so it finishes only after the answer.
-        var click = button.ClickAsync(new());
-        Dialogs.WaitForAssertion(() => Assert.NotEmpty(Dialogs.FindAll(".mud-dialog button")));
-        var said = Dialogs.Find(".mud-dialog").TextContent;
-        await Dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == answer).ClickAsync(new());
-        await click;
-        Dialogs.WaitForAssertion(() => Assert.Empty(Dialogs.FindAll(".mud-dialog")));
-        return said;
-    }
+    protected Task<string> ClickAndAnswerAsync(AngleSharp.Dom.IElement button, string answer) => Dialogs.ClickAndAnswerAsync(button, answer);
 
     protected EngineFixture Engine { get; }
 

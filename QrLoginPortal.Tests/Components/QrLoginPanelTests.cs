@@ -25,7 +25,10 @@ public sealed class QrLoginPanelTests : BunitContext
         Services.AddSingleton(_engine.Tickets);
         Services.AddSingleton<ITransactionNotifier>(_engine.Notifier);
         Services.AddSingleton<TimeProvider>(_engine.Clock);
+        Services.AddSingleton(_connection);
     }
+
+    private readonly global::QrLoginPortal.Components.Layout.CircuitConnection _connection = new();
 
     protected override ValueTask DisposeAsyncCore()
     {
@@ -137,6 +140,28 @@ public sealed class QrLoginPanelTests : BunitContext
         Assert.NotEqual(firstLsi, secondLsi);
         Assert.Equal(QrLoginPanel.PanelView.Waiting, cut.Instance.View);
         Assert.Equal(AttemptResult.Approved, await _engine.Service.ApproveAsync(secondLsi, "user-1", false, null, null));
+    }
+
+    [Fact]
+    public async Task Expired_WhileTheBrowserIsAway_AsksNothing_AndGetsANewCodeWhenItIsBack()
+    {
+        JSInterop.Setup<bool>("qrLogin.isVisible").SetResult(true);
+        var cut = RenderPanel();
+        var firstLsi = LsiOf(WaitForLink(cut));
+        var firstId = cut.Instance.TransactionId;
+        await _connection.OnConnectionDownAsync(null!, Xunit.TestContext.Current.CancellationToken);
+
+        await ExpireAsync();
+
+        // A call to the browser now would wait for an answer that never comes.
+        cut.WaitForAssertion(() => Assert.Equal(QrLoginPanel.PanelView.Expired, cut.Instance.View));
+        Assert.DoesNotContain(JSInterop.Invocations, i => i.Identifier == "qrLogin.isVisible");
+
+        await _connection.OnConnectionUpAsync(null!, Xunit.TestContext.Current.CancellationToken);
+
+        cut.WaitForAssertion(() => Assert.NotEqual(firstId, cut.Instance.TransactionId));
+        Assert.Equal(QrLoginPanel.PanelView.Waiting, cut.Instance.View);
+        Assert.NotEqual(firstLsi, LsiOf(WaitForLink(cut)));
     }
 
     [Fact]

@@ -23,7 +23,15 @@ public sealed class SignedInBrowsersTests : BunitContext
         Services.AddMudServices();
         Services.AddSingleton(_sessions);
         Services.AddSingleton<TimeProvider>(_engine.Clock);
+        // Before anything renders: bUnit takes no services after the first render.
+        _auth = AddAuthorization();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        Render<MudBlazor.MudPopoverProvider>();
+        _dialogs = Render<MudBlazor.MudDialogProvider>();
     }
+
+    private readonly BunitAuthorizationContext _auth;
+    private readonly IRenderedComponent<MudBlazor.MudDialogProvider> _dialogs;
 
     protected override ValueTask DisposeAsyncCore()
     {
@@ -128,7 +136,7 @@ public sealed class SignedInBrowsersTests : BunitContext
         var cut = Render<SignedInBrowsers>();
         cut.WaitForAssertion(() => Assert.Contains("(2)", cut.Find("button[data-testid=end-others]").TextContent));
 
-        await cut.Find("button[data-testid=end-others]").ClickAsync(new());
+        await _dialogs.ClickAndAnswerAsync(cut.Find("button[data-testid=end-others]"), "Sign out 2 browsers");
 
         cut.WaitForAssertion(() => Assert.Equal("2 other browsers were signed out.", cut.Find("[data-testid=sessions-message]").TextContent));
         Assert.True(await _sessions.IsActiveAsync(here, "user-1"));
@@ -148,6 +156,42 @@ public sealed class SignedInBrowsersTests : BunitContext
     }
 
     [Fact]
+    public async Task SignOutAllOtherBrowsers_AsksFirst_NamingHowManyBrowsers_AndCancelSignsNobodyOut()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, "203.0.113.1", "Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36");
+        var phone = await _sessions.StartAsync("user-1", "qr", true, "198.51.100.2", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1");
+        var laptop = await _sessions.StartAsync("user-1", "qr", false, "198.51.100.3", "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0");
+        SignInAs("user-1", here);
+        var cut = Render<SignedInBrowsers>();
+        cut.WaitForAssertion(() => Assert.Contains("(2)", cut.Find("button[data-testid=end-others]").TextContent));
+
+        var said = await _dialogs.ClickAndAnswerAsync(cut.Find("button[data-testid=end-others]"), "Cancel");
+
+        Assert.Contains("2 other browsers will be signed out", said);
+        Assert.Empty(cut.FindAll("[data-testid=sessions-message]"));
+        Assert.True(await _sessions.IsActiveAsync(phone, "user-1"));
+        Assert.True(await _sessions.IsActiveAsync(laptop, "user-1"));
+        Assert.Equal(3, cut.FindAll("tbody tr").Count);
+    }
+
+    [Fact]
+    public async Task Prerendered_BeforeItsCircuitIsUp_ThePagesButtonsAreDisabled()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, "203.0.113.1", "Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36");
+        await _sessions.StartAsync("user-1", "qr", true, "198.51.100.2", "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Version/18.0 Mobile Safari/604.1");
+        SignInAs("user-1", here);
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<SignedInBrowsers>();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        var buttons = cut.FindAll("button");
+        Assert.NotEmpty(buttons);
+        // A click on the prerendered page would be lost: every button says it cannot act yet.
+        Assert.All(buttons, b => Assert.True(b.HasAttribute("disabled"), b.OuterHtml));
+    }
+
+    [Fact]
     public void WithNoSessions_SaysSo()
     {
         SignInAs("user-2", Guid.NewGuid());
@@ -159,8 +203,7 @@ public sealed class SignedInBrowsersTests : BunitContext
 
     private void SignInAs(string userId, Guid sessionId)
     {
-        var auth = AddAuthorization();
-        auth.SetAuthorized(userId);
-        auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId), new Claim(SessionStore.SessionClaim, sessionId.ToString()));
+        _auth.SetAuthorized(userId);
+        _auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, userId), new Claim(SessionStore.SessionClaim, sessionId.ToString()));
     }
 }

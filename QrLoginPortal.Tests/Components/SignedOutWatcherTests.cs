@@ -16,6 +16,7 @@ public sealed class SignedOutWatcherTests : BunitContext
     private readonly EngineFixture _engine = new();
     private readonly InProcessSessionNotifier _notifier = new(NullLogger<InProcessSessionNotifier>.Instance);
     private readonly SessionStore _sessions;
+    private readonly CircuitConnection _connection = new();
     private readonly BunitAuthorizationContext _auth;
 
     public SignedOutWatcherTests()
@@ -23,6 +24,7 @@ public sealed class SignedOutWatcherTests : BunitContext
         _sessions = new SessionStore(_engine.Database, _engine.Audit, _engine.Clock, notifier: _notifier);
         Services.AddSingleton<ISessionNotifier>(_notifier);
         Services.AddSingleton(_sessions);
+        Services.AddSingleton(_connection);
         _auth = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
@@ -88,6 +90,22 @@ public sealed class SignedOutWatcherTests : BunitContext
 
         Render<SignedOutWatcher>();
 
+        WaitForForcedLoad("/login?ended=browser");
+    }
+
+    [Fact]
+    public async Task WhenTheSessionEndsWhileTheBrowserIsAway_ThePageLeavesOnceItIsBack_NotIntoTheVoid()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        await _connection.OnConnectionDownAsync(null!, Xunit.TestContext.Current.CancellationToken);
+
+        await _sessions.EndAsync(here, "user-1", "signed out from another browser", "user-1", null);
+
+        // Sent now, the navigation would be lost and its wait would end in an exception in the circuit.
+        Assert.Empty(((BunitNavigationManager)Navigation).History);
+        await _connection.OnConnectionUpAsync(null!, Xunit.TestContext.Current.CancellationToken);
         WaitForForcedLoad("/login?ended=browser");
     }
 

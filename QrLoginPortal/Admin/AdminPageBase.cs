@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 namespace QrLoginPortal.Admin;
 
 /// <summary>What every admin page needs: who acts, and one way to run an action so a refusal or a failure becomes a message.</summary>
-public abstract class AdminPageBase : ComponentBase
+public abstract class AdminPageBase : Components.InteractivePageBase
 {
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
@@ -43,12 +43,9 @@ public abstract class AdminPageBase : ComponentBase
         return false;
     }
 
-    /// <summary>
-    /// Asks before a destructive or mass action. The effect names what will happen, with numbers,
-    /// so the admin decides on the consequence and not on a button label. True only on confirm.
-    /// </summary>
-    protected async Task<bool> ConfirmAsync(string title, string effect, string confirmText) =>
-        await Dialogs.ShowMessageBoxAsync(title, effect, yesText: confirmText, cancelText: "Cancel") == true;
+    /// <summary>Asks before a destructive or mass action (<see cref="Components.Confirmations"/>); true only on confirm.</summary>
+    protected Task<bool> ConfirmAsync(string title, string effect, string confirmText) =>
+        Components.Confirmations.ConfirmAsync(Dialogs, title, effect, confirmText);
 
     /// <summary>Loads data for display; a failure becomes <see cref="Error"/>.</summary>
     protected async Task<bool> LoadAsync(Func<Task> load)

@@ -33,7 +33,7 @@ public sealed record ApiError(string Code, string Message, IReadOnlyDictionary<s
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Json(new ApiError(code, $"{message} Try again in {seconds} seconds."), statusCode: status)
+            return Results.Json(new ApiError(code, $"{message} Try again in {Plural.Of(seconds, "second")}."), statusCode: status)
                 .ExecuteAsync(httpContext);
         }
     }

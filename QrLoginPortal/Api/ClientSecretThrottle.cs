@@ -57,7 +57,7 @@ public sealed class ClientSecretThrottle([FromKeyedServices(ClientSecretThrottle
             await http.Response.WriteAsJsonAsync(new Dictionary<string, string>
             {
                 [Parameters.Error] = "too_many_requests",
-                [Parameters.ErrorDescription] = $"Too many failed client authentications. Try again in {seconds} seconds.",
+                [Parameters.ErrorDescription] = $"Too many failed client authentications. Try again in {Plural.Of(seconds, "second")}.",
             }, http.RequestAborted);
             context.HandleRequest();
         }

@@ -101,9 +101,9 @@ public static class QrSettingsRules
 
     private static string DescribeDuration(double hours) => hours switch
     {
-        < 1 => $"{hours * 60:0} minutes",
-        < 48 => $"{hours:0} hours",
-        < 24 * 730 => $"{hours / 24:0} days",
+        < 1 => Plural.Of((long)Math.Round(hours * 60), "minute"),
+        < 48 => Plural.Of((long)Math.Round(hours), "hour"),
+        < 24 * 730 => Plural.Of((long)Math.Round(hours / 24), "day"),
         _ => $"{hours / 24 / 365:0.#e0} years",
     };
 

@@ -27,7 +27,7 @@ public sealed class PasswordThrottle([FromKeyedServices(PasswordThrottle.Use)] A
         var seconds = (int)Math.Ceiling(wait.TotalSeconds);
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return $"Too many failed sign-ins from this address. Try again in {(seconds + 59) / 60} minute(s), or sign in with your phone.";
+        return $"Too many failed sign-ins from this address. Try again in {Plural.Wait(wait)}, or sign in with your phone.";
     }
 
     /// <summary>Whether a password sign-in result is a failure to count (a second factor still to come is not).</summary>

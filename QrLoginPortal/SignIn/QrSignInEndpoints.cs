@@ -53,7 +53,7 @@ public static class QrSignInEndpoints
                 // A 429 is the answer, not a page to re-execute (which a POST could not even reach).
                 context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
                 response.ContentType = "text/plain; charset=utf-8";
-                await response.WriteAsync($"Too many sign-in attempts from this address. Try again in {seconds} seconds.", ct);
+                await response.WriteAsync($"Too many sign-in attempts from this address. Try again in {Plural.Of(seconds, "second")}.", ct);
             };
 
             // Each endpoint family (ticket redemption, approval page, SSO, authn API) has its own budget

@@ -1,54 +1,52 @@
-// Set up event handlers
+// The banner of a lost connection (ReconnectModal.razor). Blazor reports the connection's state on
+// the element with the id components-reconnect-modal and puts the matching class on it; this opens
+// and closes the banner and marks the page while the connection is down (html[data-circuit-down]),
+// so app.css hides what cannot be trusted then, such as a sign-in QR code that may have expired or
+// been used meanwhile: it comes back when the connection does, renewed if it had to be.
 const reconnectModal = document.getElementById("components-reconnect-modal");
 reconnectModal.addEventListener("components-reconnect-state-changed", handleReconnectStateChanged);
 
-const retryButton = document.getElementById("components-reconnect-button");
-retryButton.addEventListener("click", retry);
-
-const resumeButton = document.getElementById("components-resume-button");
-resumeButton.addEventListener("click", resume);
+document.getElementById("components-reconnect-button").addEventListener("click", () => location.reload());
+document.getElementById("components-resume-button").addEventListener("click", resume);
 
 function handleReconnectStateChanged(event) {
-    if (event.detail.state === "show") {
-        reconnectModal.showModal();
-    } else if (event.detail.state === "hide") {
+    const state = event.detail.state;
+    if (state === "hide") {
+        document.documentElement.removeAttribute("data-circuit-down");
         reconnectModal.close();
-    } else if (event.detail.state === "failed") {
-        document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
-    } else if (event.detail.state === "rejected") {
+        return;
+    }
+
+    document.documentElement.setAttribute("data-circuit-down", state);
+    if (state === "rejected") {
+        // The server no longer knows this page (restarted, or gone too long): a fresh page is the only way on.
         location.reload();
+    } else if (!reconnectModal.open) {
+        reconnectModal.showModal();
+    }
+
+    if (state === "failed") {
+        // Given up for now: try again as soon as the person comes back to the tab.
+        document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
     }
 }
 
 async function retry() {
     document.removeEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
-
     try {
-        // Reconnect will asynchronously return:
-        // - true to mean success
-        // - false to mean we reached the server, but it rejected the connection (e.g., unknown circuit ID)
-        // - exception to mean we didn't reach the server (this can be sync or async)
-        const successful = await Blazor.reconnect();
-        if (!successful) {
-            // We have been able to reach the server, but the circuit is no longer available.
-            // We'll reload the page so the user can continue using the app as quickly as possible.
-            const resumeSuccessful = await Blazor.resumeCircuit();
-            if (!resumeSuccessful) {
-                location.reload();
-            } else {
-                reconnectModal.close();
-            }
+        // true: reconnected; false: the server was reached but no longer has this page's circuit.
+        if (!await Blazor.reconnect() && !await Blazor.resumeCircuit()) {
+            location.reload();
         }
-    } catch (err) {
-        // We got an exception, server is currently unavailable
+    } catch {
+        // Still unreachable: wait for the next visit to the tab (or the Reload button).
         document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
     }
 }
 
 async function resume() {
     try {
-        const successful = await Blazor.resumeCircuit();
-        if (!successful) {
+        if (!await Blazor.resumeCircuit()) {
             location.reload();
         }
     } catch {
