@@ -52,7 +52,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();
-        Services.AddSingleton<global::QrLoginPortal.Api.ApiClientAdmin>();
+        Services.AddSingleton<ApiClientAdmin>();
         Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -9,12 +9,17 @@ public static class AdminExtensions
 
     public static IHostApplicationBuilder AddAdminConsole(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin).AddRequirements(new StillAdminRequirement()));
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, StillAdminHandler>();
         builder.Services.AddSingleton<AdminGuard>();
         builder.Services.AddSingleton<TransactionMonitor>();
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<UserAdmin>();
         builder.Services.AddSingleton<BadgeAdmin>();
         builder.Services.AddSingleton<RoleAdmin>();
+        builder.Services.AddSingleton<ApiClientAdmin>();
+        builder.Services.AddSingleton<ProfileAdmin>();
         return builder;
     }
 

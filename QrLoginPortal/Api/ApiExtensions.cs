@@ -28,8 +28,6 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
-        builder.Services.AddSingleton<ApiClientAdmin>();
-        builder.Services.AddSingleton<ProfileAdmin>();
         builder.Services.AddSingleton<SignedJwts>();
         builder.Services.AddSingleton<UserSignInTokens>();
         builder.Services.AddSingleton<AuthnFlows>();

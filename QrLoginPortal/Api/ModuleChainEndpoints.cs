@@ -83,7 +83,7 @@ public static class ModuleChainEndpoints
         IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         var profileId = string.IsNullOrWhiteSpace(body.ProfileId) ? QrLoginDefaults.ProfileId : body.ProfileId;
-        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
         }

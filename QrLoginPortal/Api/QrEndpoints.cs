@@ -50,7 +50,7 @@ public static class QrEndpoints
             return ApiError.BadRequest("profileId", "profileId is required: the id of a registration profile (GET /v1.0/authenticators/clients).");
         }
 
-        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
