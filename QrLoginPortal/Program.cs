@@ -85,6 +85,7 @@ app.UseSwaggerUI(options =>
 });
 
 await app.InitializePortalDataAsync();
+await app.SeedAccountsAsync();
 await app.ProvisionApiAsync();
 app.Run();
 

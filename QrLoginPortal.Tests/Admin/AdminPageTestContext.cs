@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
@@ -52,6 +53,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();
+        Services.AddSingleton<QrSettingsAdmin>();
         Services.AddSingleton<ApiClientAdmin>();
         Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());

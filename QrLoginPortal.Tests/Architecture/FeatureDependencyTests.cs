@@ -18,7 +18,7 @@ public sealed class FeatureDependencyTests
     /// <summary>
     /// <c>Data/</c> is the database: the DbContext maps every feature's entities and every feature
     /// reads through it, so it is the floor, not a feature. What it may name of the features is
-    /// kept to the entities it maps.
+    /// checked by <see cref="Data_NamesOnlyTheEntitiesItMaps"/>.
     /// </summary>
     private const string DataFeature = "Data";
 
@@ -39,6 +39,56 @@ public sealed class FeatureDependencyTests
                     .OrderBy(e => e.Key.From).ThenBy(e => e.Key.To)
                     .Select(e => $"  {e.Key.From} -> {e.Key.To}: {string.Join("; ", e.Value.Order().Take(4))}"))));
         Assert.True(cycles.Count == 0, "Feature folders that depend on each other in a circle:" + Environment.NewLine + report);
+    }
+
+    [Fact]
+    public void Data_NamesOnlyTheEntitiesItMaps()
+    {
+        // The DbContext's own model says which feature types are entities (and what they own).
+        var mapped = new HashSet<Type>();
+        using (var database = new global::QrLoginPortal.Tests.Infrastructure.TestDatabase())
+        using (var db = database.CreateDbContext())
+        {
+            foreach (var entity in db.Model.GetEntityTypes())
+            {
+                mapped.Add(entity.ClrType);
+                foreach (var property in entity.GetProperties())
+                {
+                    mapped.Add(Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType);
+                }
+            }
+        }
+
+        var strays = FeatureEdges()
+            .Where(e => e.Key.From == DataFeature)
+            .SelectMany(e => e.Value.Select(use => (e.Key.To, use)))
+            // The DbContext and the configurations import the features whose entities they map.
+            .Where(x => x.use.Contains(" -> ", StringComparison.Ordinal))
+            .Where(x => !mapped.Any(m => x.use.EndsWith(" -> " + m.FullName, StringComparison.Ordinal)))
+            .Select(x => x.use)
+            .Order()
+            .ToList();
+        Assert.True(strays.Count == 0, "Data/ names feature types that are not entities it maps:" + Environment.NewLine + string.Join(Environment.NewLine, strays));
+    }
+
+    [Fact]
+    public void Data_HoldsTheDatabaseOnly()
+    {
+        // The context, its entity configurations and interceptors, the user entity, the migrations
+        // and what creates and registers them; policies and options live with their features.
+        string[] plumbing = ["DataExtensions", "DatabaseInitializer"];
+        var strays = Portal.GetTypes()
+            .Where(t => !t.IsNested && !IsCompilerGenerated(t) && FeatureOf(t) == DataFeature
+                        && !(t.Namespace ?? "").EndsWith(".Migrations", StringComparison.Ordinal))
+            .Where(t => !typeof(Microsoft.EntityFrameworkCore.DbContext).IsAssignableFrom(t)
+                        && !typeof(Microsoft.AspNetCore.Identity.IdentityUser).IsAssignableFrom(t)
+                        && !typeof(Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor).IsAssignableFrom(t)
+                        && !t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Microsoft.EntityFrameworkCore.IEntityTypeConfiguration<>))
+                        && !plumbing.Contains(t.Name))
+            .Select(t => t.FullName)
+            .Order()
+            .ToList();
+        Assert.True(strays.Count == 0, "Data/ holds what is not the database: " + string.Join(", ", strays));
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
         if (admin)
         {
-            Assert.True((await users.AddToRoleAsync(user, Data.Roles.Admin)).Succeeded);
+            Assert.True((await users.AddToRoleAsync(user, global::QrLoginPortal.Accounts.Roles.Admin)).Succeeded);
         }
 
         return user.Id;

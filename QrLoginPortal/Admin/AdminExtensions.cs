@@ -1,3 +1,4 @@
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 
@@ -20,6 +21,7 @@ public static class AdminExtensions
         builder.Services.AddSingleton<RoleAdmin>();
         builder.Services.AddSingleton<ApiClientAdmin>();
         builder.Services.AddSingleton<ProfileAdmin>();
+        builder.Services.AddSingleton<QrSettingsAdmin>();
         return builder;
     }
 

@@ -15,11 +15,7 @@ public static class DataExtensions
         builder.Services.AddPooledDbContextFactory<ApplicationDbContext>(options => UseSqlite(options, connectionString));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContext());
         builder.Services.AddDatabaseDeveloperPageExceptionFilter();
-
-        builder.Services.AddOptions<PortalOptions>()
-            .BindConfiguration(PortalOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddScoped<DatabaseInitializer>();
         return builder;
     }
 
@@ -27,7 +23,7 @@ public static class DataExtensions
     public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas());
 
-    /// <summary>Creates or upgrades the database and makes sure the first admin (and in Development the demo user) exist.</summary>
+    /// <summary>Creates or upgrades the database and makes sure its settings row exists.</summary>
     public static async Task InitializePortalDataAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();

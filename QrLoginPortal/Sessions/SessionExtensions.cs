@@ -15,6 +15,7 @@ public static class SessionExtensions
     {
         builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<NewSignInNotices>();
         SessionEndingUserManager.Register(builder.Services);
 
         // Identity re-creates the principal when it revalidates the security stamp: keep the session id.

@@ -25,6 +25,10 @@ public static class QrSignInEndpoints
 
     public static IHostApplicationBuilder AddQrSignIn(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<PortalOptions>()
+            .BindConfiguration(PortalOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<BadgeStepCookie>();
         builder.Services.AddScoped<BadgeSignInChecks>();
         builder.Services.AddOptions<SignInLimitsOptions>()

@@ -65,7 +65,6 @@ public static class IdentityServiceExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddScoped<DatabaseInitializer>();
         return builder;
     }
 }
