@@ -29,6 +29,19 @@ public sealed class OneDefinitionTests
         AssertOnlyIn(@"@inject\s+AdminGuard\b", [], "*.razor");
     }
 
+    [Fact]
+    public void TheClientAddress_IsReadOnlyByClientAddress()
+    {
+        AssertOnlyIn(@"Connection\.RemoteIpAddress", "ClientAddresses.cs");
+    }
+
+    [Fact]
+    public void AFormIsReadOnlyByTheFormHelper()
+    {
+        // RequestLimits reads every form first, to answer a malformed or oversized one with 400 or 413.
+        AssertOnlyIn(@"\.ReadFormAsync\(", "SignIn/Forms.cs", "Api/RequestLimits.cs");
+    }
+
     private static void AssertOnlyIn(string pattern, params string[] homes) => AssertOnlyIn(pattern, homes, "*.*");
 
     private static void AssertOnlyIn(string pattern, string[] homes, string files)

@@ -24,7 +24,7 @@ public static class AccountsExtensions
             }
 
             var perHour = context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.RegistrationPostsPerHourPerIp;
-            return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            return RateLimitPartition.GetFixedWindowLimiter(context.ClientIp() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 });
         }));
         return builder;

@@ -34,7 +34,7 @@ public static class AdminExtensions
                 // The Admin policy has already asked the database; the export itself is an audited act.
                 await audit.WriteAsync(AuditTypes.AuditExport, AuditOutcomes.Success,
                     context.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, "audit-log",
-                    context.Connection.RemoteIpAddress?.ToString(), $"type={type} user={user} subject={subject} from={from:o} to={to:o}", context.RequestAborted);
+                    context.ClientIp(), $"type={type} user={user} subject={subject} from={from:o} to={to:o}", context.RequestAborted);
 
                 return Results.Stream(stream => queries.WriteCsvAsync(new AuditFilter(type, user, from, to, subject), stream, context.RequestAborted),
                     "text/csv; charset=utf-8", $"audit-{clock.GetUtcNow():yyyyMMdd-HHmmss}.csv");

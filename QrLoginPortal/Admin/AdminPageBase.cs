@@ -19,7 +19,7 @@ public abstract class AdminPageBase : ComponentBase
     /// which is the admin's browser.
     /// </summary>
     protected async Task<AdminActor> ActorAsync() =>
-        AdminActor.From((await AuthenticationState).User, HttpContextAccessor.HttpContext?.Connection.RemoteIpAddress?.ToString());
+        AdminActor.From((await AuthenticationState).User, HttpContextAccessor.HttpContext?.ClientIp());
 
     /// <summary>Runs an action; a lost admin role or an unexpected failure turns into <see cref="Error"/> instead of a broken circuit.</summary>
     protected async Task<bool> RunAsync(Func<AdminActor, Task> action)

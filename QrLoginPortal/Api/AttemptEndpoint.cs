@@ -91,7 +91,7 @@ public static class AttemptEndpoint
         AttemptResult result;
         try
         {
-            result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.Connection.RemoteIpAddress?.ToString(),
+            result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.ClientIp(),
                 context.Request.Headers.UserAgent.ToString(), context.RequestAborted, transactionId: id,
                 apiClientId: isApiClient ? user.ClientId() ?? "" : null);
         }

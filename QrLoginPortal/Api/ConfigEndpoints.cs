@@ -64,7 +64,7 @@ public static class ConfigEndpoints
             Enabled = payload.Enabled!.Value,
         };
         var clientId = context.User.ClientId();
-        var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.Connection.RemoteIpAddress?.ToString(),
+        var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.ClientIp(),
             context.RequestAborted);
         return errors.Count == 0 ? Results.NoContent() : ApiError.BadRequest(errors);
     }

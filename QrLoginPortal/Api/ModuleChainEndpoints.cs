@@ -155,7 +155,7 @@ public static class ModuleChainEndpoints
         }
 
         // Approved: claimed once; the answer of a second claim is the expired one.
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         if (view is { State: QrTransactionState.Success } && await qrLogin.ClaimAsync(id, body.Nonce, ip, ct) is { } claimed)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -128,7 +128,7 @@ public static class QrEndpoints
     {
         try
         {
-            return (await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
+            return (await qrLogin.CreateAsync(new QrRequester(context.ClientIp(),
                 context.Request.Headers.UserAgent.ToString(), browserBindingHash), profileId, context.RequestAborted), null);
         }
         catch (QrLoginDisabledException)
@@ -174,7 +174,7 @@ public static class QrEndpoints
     }
 
     private static async Task<IResult> DeleteAsync(HttpContext context, Guid id, QrLoginService qrLogin) =>
-        await qrLogin.DeleteAsync(id, context.User.ClientId(), context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted)
+        await qrLogin.DeleteAsync(id, context.User.ClientId(), context.ClientIp(), context.RequestAborted)
             ? Results.NoContent()
             : ApiError.NotFound();
 

@@ -15,5 +15,5 @@ public sealed class SecretGuessLimiter(TimeProvider clock)
 
     public void RecordFailure(string key) => _failures.Add(key);
 
-    public static string KeyOf(HttpContext context) => $"{context.User.ClientId()}|{ClientAddress.LimitKey(context)}";
+    public static string KeyOf(HttpContext context) => $"{context.User.ClientId()}|{context.ClientLimitKey()}";
 }

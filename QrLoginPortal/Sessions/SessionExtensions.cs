@@ -68,7 +68,7 @@ public static class SessionExtensions
 
         var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? identity.FindFirst("amr")?.Value ?? "pwd";
         var id = await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
-            context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.Request.Headers.UserAgent.ToString(),
+            context.HttpContext.ClientIp(), context.HttpContext.Request.Headers.UserAgent.ToString(),
             context.HttpContext.RequestAborted);
         identity.AddClaim(new Claim(SessionStore.SessionClaim, id.ToString()));
     }
@@ -84,7 +84,7 @@ public static class SessionExtensions
                 && Guid.TryParse(original.FindFirstValue(SessionStore.SessionClaim), out var refusedSession))
             {
                 await context.HttpContext.RequestServices.GetRequiredService<SessionStore>().EndAsync(refusedSession, refusedUser,
-                    "security stamp changed", null, context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.RequestAborted);
+                    "security stamp changed", null, context.HttpContext.ClientIp(), context.HttpContext.RequestAborted);
             }
 
             return;
@@ -109,7 +109,7 @@ public static class SessionExtensions
             && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
         {
             var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-            await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.ClientIp(),
                 context.HttpContext.RequestAborted);
         }
     }

@@ -81,7 +81,7 @@ public static class CircuitLimits
                 return;
             }
 
-            var key = ClientAddress.LimitKey(context);
+            var key = context.ClientLimitKey();
             if (!limiter.TryEnter(key))
             {
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

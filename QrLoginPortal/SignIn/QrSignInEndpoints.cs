@@ -64,7 +64,7 @@ public static class QrSignInEndpoints
             foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy, AuthnRateLimitPolicy })
             {
                 options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
-                    ClientAddress.LimitKey(context),
+                    context.ClientLimitKey(),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             }
         });
@@ -90,21 +90,17 @@ public static class QrSignInEndpoints
         SignInManager<ApplicationUser> signInManager)
     {
         // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
-        IFormCollection? form = null;
-        try
-        {
-            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        var form = await Forms.ReadAsync(context);
+        if (form.Malformed)
         {
             return TypedResults.Redirect(FailedRedirect);
         }
 
-        var ticket = form?["ticket"].ToString();
+        var ticket = form["ticket"];
         // Settled before the ticket is spent: nothing after the redemption may fail on input.
-        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
+        var returnUrl = ReturnUrls.LocalOrRoot(form["returnUrl"]);
 
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         var redeemed = await qrLogin.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
         if (redeemed is null)
         {
