@@ -82,8 +82,12 @@ public partial class PortalFactory : WebApplicationFactory<Program>
             services.AddSingleton<TimeProvider>(Clock);
             services.AddDataProtection().UseEphemeralDataProtectionProvider();
             services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>();
+            WatchedTransactionNotifier.Decorate(services);
         });
     }
+
+    /// <summary>The portal's transaction notifier, watched (see <see cref="WatchedTransactionNotifier"/>).</summary>
+    public WatchedTransactionNotifier Notifier => Services.GetRequiredService<WatchedTransactionNotifier>();
 
     protected override void ConfigureClient(HttpClient client) => client.BaseAddress = BaseAddress;
 
