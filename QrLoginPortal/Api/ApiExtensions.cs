@@ -33,17 +33,7 @@ public static class ApiExtensions
         builder.Services.AddSingleton<AuthnFlows>();
         builder.Services.AddSingleton<SecretGuessLimiter>();
         builder.Services.AddSingleton<ClientSecretThrottle>();
-        builder.Services.AddOpenApi(options =>
-        {
-            options.ShouldInclude = description => description.RelativePath is { } path && IsApiPath(new PathString("/" + path));
-            // No server list: the document describes the origin it is served from, and Swagger UI's
-            // server picker is an unlabelled select (an accessibility failure) that offers only that one.
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Servers = [];
-                return Task.CompletedTask;
-            });
-        });
+        builder.Services.AddOpenApi(ApiDocument.Configure);
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
@@ -96,10 +86,17 @@ public static class ApiExtensions
     {
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery()
+            .WithTags(ApiDocument.Tags.Token)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces(StatusCodes.Status400BadRequest, contentType: "application/json")
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithName("Token")
             .WithSummary("OAuth2 client-credentials token: form fields grant_type=client_credentials, client_id, client_secret.");
 
-        var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
+        // Every secured operation may answer 401 (no or a bad token) and 403 (an entitlement it lacks).
+        var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery()
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized),
+                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ApiError), ["application/json"]));
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
         ModuleChainEndpoints.Map(secured);

@@ -48,6 +48,7 @@ public static class AuthnEndpoints
             .Produces<AuthnCompleted>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status401Unauthorized)
+            .WithTags(ApiDocument.Tags.Authn)
             .WithName("Authn")
             .WithSummary("Badge and password sign-in (seed 002): an empty body starts a flow {type, id, allowQRCodeScan}; " +
                          "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +

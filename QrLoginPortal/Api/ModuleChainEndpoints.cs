@@ -54,6 +54,7 @@ public static class ModuleChainEndpoints
             .Produces<ModuleChainStep>()
             .Produces<ModuleChainSuccess>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainAuthenticate")
             .WithSummary("Module chain (needs authenticateAnyUser): {nextModule:\"QrCodeAuthentication\"} makes a QR code; " +
                          "{nextModule:\"QrCodeScanRequired\", qrCodeTrackId, nonce} (trackId also as cookie; wait=N ≤ 30 s long-polls) " +

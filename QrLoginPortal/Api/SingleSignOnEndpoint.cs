@@ -31,6 +31,7 @@ public static class SingleSignOnEndpoint
             .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces<ApiError>(StatusCodes.Status403Forbidden)
+            .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainSingleSignOn")
             .WithSummary("Form post of token (and returnUrl) by the browser that started the flow: signs it in to the portal in the " +
                          "session the flow opened, once. Posts from another site are refused (403); over another user's session a " +
