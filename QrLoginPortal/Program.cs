@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using QrLoginPortal;
 using QrLoginPortal.Accounts;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
@@ -29,6 +30,7 @@ builder.AddSessions();
 builder.AddSessionBearerTokens();
 builder.AddQrLogin();
 builder.AddBadges();
+builder.AddPortalRateLimiter();
 builder.AddQrSignIn();
 builder.AddRequestLimits();
 builder.AddCircuitLimits();
@@ -74,15 +76,7 @@ app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();
 app.MapQrLoginApi();
-// The interactive API page, served from the package's own files (no CDN).
-app.UseSwaggerUI(options =>
-{
-    options.SwaggerEndpoint("/openapi/v1.json", "QrLoginPortal API");
-    options.RoutePrefix = "api-docs";
-    options.DocumentTitle = "QrLoginPortal API";
-    // Swagger UI's own colours fall below WCAG contrast; this sheet darkens them.
-    options.InjectStylesheet("/api-docs.css");
-});
+app.UseApiDocs();
 
 await app.InitializePortalDataAsync();
 await app.SeedAccountsAsync();

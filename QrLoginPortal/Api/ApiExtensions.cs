@@ -16,6 +16,12 @@ public static class ApiExtensions
     public const string TokenPath = "/v1.0/endpoint/default/token";
     public const string BearerPolicy = "ApiBearer";
 
+    /// <summary>Single sign-on tokens of the API posted by browsers, per client address (a budget of its own).</summary>
+    public const string SingleSignOnRateLimitPolicy = "api-sso";
+
+    /// <summary>The anonymous authn API (passwords and badges), per client address: a budget of its own, so it cannot use up ticket redemptions.</summary>
+    public const string AuthnRateLimitPolicy = "api-authn";
+
     private static readonly string[] ApiPrefixes = ["/v1.0", "/v2.0", "/config", "/idp"];
 
     public static bool IsApiPath(PathString path) => ApiPrefixes.Any(prefix => path.StartsWithSegments(prefix));
@@ -34,6 +40,12 @@ public static class ApiExtensions
         builder.Services.AddSingleton<SecretGuessLimiter>();
         builder.Services.AddSingleton<ClientSecretThrottle>();
         builder.Services.AddOpenApi(ApiDocument.Configure);
+        builder.Services.AddRateLimiter(options =>
+        {
+            var permitsPerMinute = SignIn.SignInLimitsOptions.RequestsPerMinutePerIpOf(builder.Configuration);
+            options.AddPerAddressPolicy(SingleSignOnRateLimitPolicy, permitsPerMinute);
+            options.AddPerAddressPolicy(AuthnRateLimitPolicy, permitsPerMinute);
+        });
 
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
@@ -107,6 +119,17 @@ public static class ApiExtensions
         ScimEndpoints.Map(secured);
         return app;
     }
+
+    /// <summary>The interactive API page at /api-docs, served from the package's own files (no CDN).</summary>
+    public static IApplicationBuilder UseApiDocs(this IApplicationBuilder app) =>
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "QrLoginPortal API");
+            options.RoutePrefix = "api-docs";
+            options.DocumentTitle = "QrLoginPortal API";
+            // Swagger UI's own colours fall below WCAG contrast; this sheet darkens them.
+            options.InjectStylesheet("/api-docs.css");
+        });
 
     /// <summary>
     /// The client-credentials grant: OpenIddict has authenticated the client by then; the token it

@@ -41,7 +41,7 @@ public static class AuthnEndpoints
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost(Path, AuthenticateAsync)
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.AuthnRateLimitPolicy)
+            .RequireRateLimiting(ApiExtensions.AuthnRateLimitPolicy)
             .Accepts<AuthnRequest>("application/json")
             .Produces<AuthnStarted>()
             .Produces<AuthnNextStep>()

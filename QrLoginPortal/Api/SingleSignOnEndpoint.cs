@@ -27,7 +27,7 @@ public static class SingleSignOnEndpoint
         app.MapPost(Path, SignInAsync)
             // Only the account-switch confirmation carries an antiforgery token; it is checked by hand there.
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.SingleSignOnRateLimitPolicy)
+            .RequireRateLimiting(ApiExtensions.SingleSignOnRateLimitPolicy)
             .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces<ApiError>(StatusCodes.Status403Forbidden)
