@@ -54,6 +54,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();
         Services.AddSingleton<QrSettingsAdmin>();
+        Services.AddSingleton<global::QrLoginPortal.SignIn.CircuitClient>();
         Services.AddSingleton<ApiClientAdmin>();
         Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
