@@ -47,7 +47,8 @@ public static class ApiDocument
         {
             document.Info.Title = "QrLoginPortal API";
             document.Info.Description = "Sign-in by QR code, REST API compatible with the IBM Security Verify QR-login API.";
-            document.Info.License = new OpenApiLicense { Name = "Proprietary", Url = new Uri("https://github.com/qrloginportal/qrloginportal") };
+            // The repository names no open licence: the operator's own terms, as an SPDX reference.
+            document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
             // The origin phones and API clients use (Portal:PublicOrigin, or the request's own), without a trailing slash.
             var http = context.ApplicationServices.GetService<IHttpContextAccessor>()?.HttpContext;
             document.Servers = http is null ? [] : [new OpenApiServer { Url = PublicOrigin.Of(http), Description = "This portal" }];
