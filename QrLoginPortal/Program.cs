@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using QrLoginPortal;
 using QrLoginPortal.Accounts;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
@@ -33,6 +34,7 @@ builder.AddSessions();
 builder.AddSessionBearerTokens();
 builder.AddQrLogin();
 builder.AddBadges();
+builder.AddPortalRateLimiter();
 builder.AddQrSignIn();
 builder.AddRequestLimits();
 builder.AddCircuitLimits();
@@ -79,18 +81,10 @@ app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();
 app.MapQrLoginApi();
-// The interactive API page, served from the package's own files (no CDN).
-app.UseSwaggerUI(options =>
-{
-    options.SwaggerEndpoint("/openapi/v1.json", "QrLoginPortal API");
-    options.RoutePrefix = "api-docs";
-    options.DocumentTitle = "QrLoginPortal API";
-    // Swagger UI's own colours fall below WCAG contrast; this sheet darkens them.
-    options.InjectStylesheet("/api-docs.css");
-});
+app.UseApiDocs();
 
-// Migrations and seeding, then the API clients: on one node at a time when several share a database.
-await app.InitializeUnderStartUpLockAsync(a => a.InitializePortalDataAsync(), a => a.ProvisionApiAsync());
+// Migrations, the settings row, the accounts, then the API clients: on one node at a time when several share a database.
+await app.InitializeUnderStartUpLockAsync(a => a.InitializePortalDataAsync(), a => a.SeedAccountsAsync(), a => a.ProvisionApiAsync());
 app.Run();
 
 /// <summary>Visible to the integration tests' WebApplicationFactory.</summary>

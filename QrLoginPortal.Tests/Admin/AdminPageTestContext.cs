@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
@@ -79,7 +80,9 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();
         Services.AddSingleton<RoleAdmin>();
-        Services.AddSingleton<global::QrLoginPortal.Api.ApiClientAdmin>();
+        Services.AddSingleton<QrSettingsAdmin>();
+        Services.AddSingleton<global::QrLoginPortal.SignIn.CircuitClient>();
+        Services.AddSingleton<ApiClientAdmin>();
         Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();

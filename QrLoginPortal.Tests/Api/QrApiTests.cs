@@ -153,8 +153,9 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
     {
         using var api = await portal.CreateApiClientAsync();
         var created = await api.GetFromJsonAsync<JsonElement>("/v2.0/factors/qr/authenticate?profileId=default");
-        var poll = Anonymous().GetAsync($"/v2.0/factors/qr/{created.GetProperty("id").GetString()}?dsi={created.GetProperty("dsi").GetString()}&wait=30");
-        await Task.Delay(200); // let the poll reach its wait
+        var id = Guid.Parse(created.GetProperty("id").GetString()!);
+        var poll = Anonymous().GetAsync($"/v2.0/factors/qr/{id}?dsi={created.GetProperty("dsi").GetString()}&wait=30");
+        await portal.Notifier.SubscribedAsync(id).WaitAsync(TimeSpan.FromSeconds(10)); // the poll waits on the push
         Assert.False(poll.IsCompleted);
 
         var clock = Stopwatch.StartNew();
@@ -162,7 +163,8 @@ public sealed class QrApiTests(PortalFactory portal) : IClassFixture<PortalFacto
         var response = await poll.WaitAsync(TimeSpan.FromSeconds(10));
         clock.Stop();
 
-        // The fake clock never moved: only the push can have ended the 30-second wait.
+        // The fake clock never moved: only the push can have ended the 30-second wait (without it,
+        // WaitAsync above gives up: checked by setting portal.Notifier.Delivers = false).
         Assert.Equal("SUCCESS", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
         TestContext.Current.TestOutputHelper?.WriteLine($"long poll answered {clock.Elapsed.TotalMilliseconds:0} ms after the approval");
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Data;

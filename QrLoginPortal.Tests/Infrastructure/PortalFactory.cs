@@ -84,8 +84,12 @@ public partial class PortalFactory : WebApplicationFactory<Program>
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
             services.AddTransient<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>();
+            WatchedTransactionNotifier.Decorate(services);
         });
     }
+
+    /// <summary>The portal's transaction notifier, watched (see <see cref="WatchedTransactionNotifier"/>).</summary>
+    public WatchedTransactionNotifier Notifier => Services.GetRequiredService<WatchedTransactionNotifier>();
 
     protected override void ConfigureClient(HttpClient client) => client.BaseAddress = BaseAddress;
 
@@ -118,7 +122,7 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
         if (admin)
         {
-            Assert.True((await users.AddToRoleAsync(user, Data.Roles.Admin)).Succeeded);
+            Assert.True((await users.AddToRoleAsync(user, global::QrLoginPortal.Accounts.Roles.Admin)).Succeeded);
         }
 
         return user.Id;

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Data;
 using QrLoginPortal.Tests.Infrastructure;
 

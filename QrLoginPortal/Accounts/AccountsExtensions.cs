@@ -1,6 +1,5 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Accounts;
 
@@ -11,7 +10,11 @@ public static class AccountsExtensions
 
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<NewSignInNotices>();
+        builder.Services.AddOptions<AccountOptions>()
+            .BindConfiguration(AccountOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddScoped<AccountSeeder>();
         builder.Services.AddRateLimiter(options => options.AddPolicy(RegistrationRateLimitPolicy, context =>
         {
             // Showing the page costs nothing; each post may create an account and send a mail.
@@ -20,10 +23,17 @@ public static class AccountsExtensions
                 return RateLimitPartition.GetNoLimiter("page");
             }
 
-            var perHour = context.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.RegistrationPostsPerHourPerIp;
-            return RateLimitPartition.GetFixedWindowLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            var perHour = context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.RegistrationPostsPerHourPerIp;
+            return RateLimitPartition.GetFixedWindowLimiter(context.ClientIp() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = perHour, Window = TimeSpan.FromHours(1), QueueLimit = 0 });
         }));
         return builder;
+    }
+
+    /// <summary>Makes sure the Admin role and the first admin (and in Development the demo user) exist; after the database is ready.</summary>
+    public static async Task SeedAccountsAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AccountSeeder>().SeedAsync();
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Data;
 using QrLoginPortal.Sessions;
 
@@ -49,14 +50,13 @@ public sealed class AdminGuard(IDbContextFactory<ApplicationDbContext> dbFactory
             return false;
         }
 
-        var adminRole = Roles.Admin.ToUpperInvariant();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var admins = Roles.AdminIds(db);
         return await db.Users
             .Where(u => u.Id == userId)
             // Only an administrator's lock stops an open console: wrong passwords typed by others must not.
             .Where(ApplicationUser.NotLockedByAdmin())
-            .Where(u => db.UserRoles.Any(ur => ur.UserId == u.Id
-                                               && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)))
+            .Where(u => admins.Contains(u.Id))
             .AnyAsync(ct);
     }
 

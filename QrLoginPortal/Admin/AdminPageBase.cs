@@ -7,7 +7,7 @@ namespace QrLoginPortal.Admin;
 public abstract class AdminPageBase : Components.InteractivePageBase
 {
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
-    [Inject] private IHttpContextAccessor HttpContextAccessor { get; set; } = default!;
+    [Inject] private SignIn.CircuitClient Client { get; set; } = default!;
     [Inject] private ILoggerFactory LoggerFactory { get; set; } = default!;
     [Inject] private MudBlazor.IDialogService Dialogs { get; set; } = default!;
 
@@ -15,11 +15,11 @@ public abstract class AdminPageBase : Components.InteractivePageBase
     protected string? Error { get; set; }
 
     /// <summary>
-    /// The acting admin. The address is that of the request that opened the circuit (its WebSocket),
-    /// which is the admin's browser.
+    /// The acting admin: the circuit's user, and the address its connection came from (the admin's
+    /// browser), both the circuit's own state rather than a request it does not have.
     /// </summary>
     protected async Task<AdminActor> ActorAsync() =>
-        AdminActor.From((await AuthenticationState).User, HttpContextAccessor.HttpContext?.Connection.RemoteIpAddress?.ToString());
+        AdminActor.From((await AuthenticationState).User, Client.Ip);
 
     /// <summary>Runs an action; a lost admin role or an unexpected failure turns into <see cref="Error"/> instead of a broken circuit.</summary>
     protected async Task<bool> RunAsync(Func<AdminActor, Task> action)

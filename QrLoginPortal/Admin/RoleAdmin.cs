@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Data;
@@ -33,7 +34,7 @@ public sealed class RoleAdmin(
             .Select(r => new { r.Name, r.NormalizedName, Members = db.UserRoles.Count(ur => ur.RoleId == r.Id) })
             .ToListAsync(ct);
         return [.. roles.Where(r => r.Name is not null)
-            .Select(r => new RoleRow(r.Name!, r.Members, r.NormalizedName == Roles.Admin.ToUpperInvariant(), InPolicy(policy, r.Name!)))
+            .Select(r => new RoleRow(r.Name!, r.Members, r.NormalizedName == Roles.AdminNormalized, InPolicy(policy, r.Name!)))
             .OrderByDescending(r => r.IsAdmin).ThenBy(r => r.Name, StringComparer.OrdinalIgnoreCase)];
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 using QrLoginPortal.Sessions;
@@ -38,8 +39,8 @@ public sealed class UserAdmin(
     {
         take = Math.Clamp(take, 1, 100);
         var now = clock.GetUtcNow();
-        var adminRole = Roles.Admin.ToUpperInvariant();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var admins = Roles.AdminIds(db);
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -48,18 +49,17 @@ public sealed class UserAdmin(
         }
 
         var total = await query.CountAsync(ct);
-        var rows = await query
+        var found = await query
             .OrderBy(u => u.NormalizedEmail)
             .Skip(Math.Max(0, skip)).Take(take)
-            .Select(u => new UserRow(
-                u.Id,
-                u.Email!,
-                u.DisplayName,
-                db.UserRoles.Any(ur => ur.UserId == u.Id && db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)),
-                u.LockoutEnd != null && u.LockoutEnd > now,
-                db.UserSessions.Where(s => s.UserId == u.Id).Max(s => (DateTimeOffset?)s.CreatedAt)))
+            .Select(u => new
+            {
+                User = u,
+                IsAdmin = admins.Contains(u.Id),
+                LastSignIn = db.UserSessions.Where(s => s.UserId == u.Id).Max(s => (DateTimeOffset?)s.CreatedAt),
+            })
             .ToListAsync(ct);
-        return (rows, total);
+        return ([.. found.Select(x => new UserRow(x.User.Id, x.User.Email!, x.User.DisplayName, x.IsAdmin, !x.User.IsUnlockedAt(now), x.LastSignIn))], total);
     }
 
     /// <param name="origin">The portal's address for the new user's password link; without it no link is made.</param>
@@ -73,9 +73,9 @@ public sealed class UserAdmin(
             return UserActionResult.Refused("Enter a valid email address.");
         }
 
-        if (role is not (null or "" or "User" or Roles.Admin))
+        if (role is not (null or "" or Roles.User or Roles.Admin))
         {
-            return UserActionResult.Refused($"Unknown role '{role}': choose User or {Roles.Admin}.");
+            return UserActionResult.Refused($"Unknown role '{role}': choose {Roles.User} or {Roles.Admin}.");
         }
 
         if (displayName?.Length > 128)

@@ -18,6 +18,12 @@ public static class ApiExtensions
     public const string TokenPath = "/v1.0/endpoint/default/token";
     public const string BearerPolicy = "ApiBearer";
 
+    /// <summary>Single sign-on tokens of the API posted by browsers, per client address (a budget of its own).</summary>
+    public const string SingleSignOnRateLimitPolicy = "api-sso";
+
+    /// <summary>The anonymous authn API (passwords and badges), per client address: a budget of its own, so it cannot use up ticket redemptions.</summary>
+    public const string AuthnRateLimitPolicy = "api-authn";
+
     private static readonly string[] ApiPrefixes = ["/v1.0", "/v2.0", "/config", "/idp"];
 
     public static bool IsApiPath(PathString path) => ApiPrefixes.Any(prefix => path.StartsWithSegments(prefix));
@@ -30,8 +36,6 @@ public static class ApiExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
-        builder.Services.AddSingleton<ApiClientAdmin>();
-        builder.Services.AddSingleton<ProfileAdmin>();
         builder.Services.AddSingleton<SignedJwts>();
         builder.Services.AddSingleton<UserSignInTokens>();
         builder.Services.AddSingleton<AuthnFlows>();
@@ -39,16 +43,12 @@ public static class ApiExtensions
         builder.Services.AddSingleton<SecretGuessLimiter>();
         builder.Services.AddAttemptLimiter(ClientSecretThrottle.Use, p => ClientSecretThrottle.LimitsOf(p.GetRequiredService<IOptions<ApiOptions>>().Value));
         builder.Services.AddSingleton<ClientSecretThrottle>();
-        builder.Services.AddOpenApi(options =>
+        builder.Services.AddOpenApi(ApiDocument.Configure);
+        builder.Services.AddRateLimiter(options =>
         {
-            options.ShouldInclude = description => description.RelativePath is { } path && IsApiPath(new PathString("/" + path));
-            // No server list: the document describes the origin it is served from, and Swagger UI's
-            // server picker is an unlabelled select (an accessibility failure) that offers only that one.
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Servers = [];
-                return Task.CompletedTask;
-            });
+            var permitsPerMinute = SignIn.SignInLimitsOptions.RequestsPerMinutePerIpOf(builder.Configuration);
+            options.AddPerAddressPolicy(SingleSignOnRateLimitPolicy, permitsPerMinute);
+            options.AddPerAddressPolicy(AuthnRateLimitPolicy, permitsPerMinute);
         });
 
         var development = builder.Environment.IsDevelopment();
@@ -102,10 +102,17 @@ public static class ApiExtensions
     {
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery()
+            .WithTags(ApiDocument.Tags.Token)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces(StatusCodes.Status400BadRequest, contentType: "application/json")
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithName("Token")
             .WithSummary("OAuth2 client-credentials token: form fields grant_type=client_credentials, client_id, client_secret.");
 
-        var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery();
+        // Every secured operation may answer 401 (no or a bad token) and 403 (an entitlement it lacks).
+        var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery()
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized),
+                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ApiError), ["application/json"]));
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
         ModuleChainEndpoints.Map(secured);
@@ -116,6 +123,17 @@ public static class ApiExtensions
         ScimEndpoints.Map(secured);
         return app;
     }
+
+    /// <summary>The interactive API page at /api-docs, served from the package's own files (no CDN).</summary>
+    public static IApplicationBuilder UseApiDocs(this IApplicationBuilder app) =>
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "QrLoginPortal API");
+            options.RoutePrefix = "api-docs";
+            options.DocumentTitle = "QrLoginPortal API";
+            // Swagger UI's own colours fall below WCAG contrast; this sheet darkens them.
+            options.InjectStylesheet("/api-docs.css");
+        });
 
     /// <summary>
     /// The client-credentials grant: OpenIddict has authenticated the client by then; the token it

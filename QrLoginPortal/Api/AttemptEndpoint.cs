@@ -35,6 +35,13 @@ public static class AttemptEndpoint
         app.MapPost("/v2.0/factors/qr/{id:guid}", AttemptAsync)
             .RequireAuthorization(Policy)
             .DisableAntiforgery()
+            .WithTags(ApiDocument.Tags.Qr)
+            .Produces(StatusCodes.Status204NoContent)
+            .Produces(StatusCodes.Status401Unauthorized)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .Produces<ApiError>(StatusCodes.Status403Forbidden)
+            .Produces<ApiError>(StatusCodes.Status404NotFound)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithName("AttemptQrTransaction")
             .WithSummary("Complete a PENDING transaction with its lsi: 204, or 200 {assertion} (a signed JWT, keys at /.well-known/jwks) with returnJwt=true.");
 
@@ -91,7 +98,7 @@ public static class AttemptEndpoint
         AttemptResult result;
         try
         {
-            result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.Connection.RemoteIpAddress?.ToString(),
+            result = await qrLogin.ApproveAsync(body.Lsi, userId, keepSignedIn: false, context.ClientIp(),
                 context.Request.Headers.UserAgent.ToString(), transactionId: id,
                 apiClientId: isApiClient ? user.ClientId() ?? "" : null, ct: context.RequestAborted);
         }

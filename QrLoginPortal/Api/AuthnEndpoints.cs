@@ -41,13 +41,14 @@ public static class AuthnEndpoints
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapPost(Path, AuthenticateAsync)
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.AuthnRateLimitPolicy)
+            .RequireRateLimiting(ApiExtensions.AuthnRateLimitPolicy)
             .Accepts<AuthnRequest>("application/json")
             .Produces<AuthnStarted>()
             .Produces<AuthnNextStep>()
             .Produces<AuthnCompleted>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status401Unauthorized)
+            .WithTags(ApiDocument.Tags.Authn)
             .WithName("Authn")
             .WithSummary("Badge and password sign-in (seed 002): an empty body starts a flow {type, id, allowQRCodeScan}; " +
                          "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +
@@ -114,7 +115,7 @@ public static class AuthnEndpoints
         }
 
         // The source waits before the account's lockout is in reach (see PasswordThrottle).
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         if (passwords.RetryAfter(body.Username, ip) is { } wait)
         {
             return ApiError.TooMany(wait);
@@ -154,14 +155,14 @@ public static class AuthnEndpoints
         if (flow.Step == AuthnStep.Initial && IdBadge.UserNameOf(body.Value) is not null)
         {
             // An insecure ID badge only names the user (seed 002's insecureQRIdEnabled): the password comes next.
-            var named = await badges.FindIdBadgeHolderAsync(body.Value, context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted);
+            var named = await badges.FindIdBadgeHolderAsync(body.Value, context.ClientIp(), context.RequestAborted);
             return named.Succeeded && await users.FindByIdAsync(named.UserId!) is { UserName: { } userName }
                 ? Results.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), userName))
                 : named.RetryAfter is { } retry ? ApiError.TooMany(retry) : Refused("This badge cannot sign you in.");
         }
 
         var step = flow.Step == AuthnStep.QrCode ? BadgeStep.SecondStep : BadgeStep.FirstStep;
-        var presented = await badgeChecks.PresentAsync(body.Value, step, flow.UserId, context.Connection.RemoteIpAddress?.ToString(),
+        var presented = await badgeChecks.PresentAsync(body.Value, step, flow.UserId, context.ClientIp(),
             context.RequestAborted);
         if (presented.User is not { } user)
         {

@@ -45,7 +45,7 @@ public sealed class ClientSecretThrottle([FromKeyedServices(ClientSecretThrottle
         public async ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
             var http = context.Transaction.GetHttpRequest()?.HttpContext;
-            if (http is null || throttle.RetryAfter(context.ClientId, http.Connection.RemoteIpAddress?.ToString()) is not { } wait)
+            if (http is null || throttle.RetryAfter(context.ClientId, http.ClientIp()) is not { } wait)
             {
                 return;
             }
@@ -69,7 +69,7 @@ public sealed class ClientSecretThrottle([FromKeyedServices(ClientSecretThrottle
         {
             if (context.Response.Error == Errors.InvalidClient)
             {
-                throttle.RecordFailure(context.Request?.ClientId, context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString());
+                throttle.RecordFailure(context.Request?.ClientId, context.Transaction.GetHttpRequest()?.HttpContext.ClientIp());
             }
 
             return default;

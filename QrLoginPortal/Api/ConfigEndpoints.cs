@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using QrLoginPortal.QrLogin;
 
@@ -17,20 +18,24 @@ public static class ConfigEndpoints
     {
         secured.MapGet(Path, GetAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ManageQrConfig))
+            .WithTags(ApiDocument.Tags.Config)
             .WithName("GetQrConfig").WithSummary("The QR settings (needs manageQrConfig).");
         secured.MapPut(Path, PutAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ManageQrConfig))
+            .WithTags(ApiDocument.Tags.Config)
+            .Produces(StatusCodes.Status204NoContent)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .WithName("PutQrConfig").WithSummary("Replace the QR settings; 204, or 400 naming each invalid field (needs manageQrConfig).");
     }
 
-    private static async Task<IResult> GetAsync(QrSettingsStore store, CancellationToken ct)
+    private static async Task<Ok<QrConfigPayload>> GetAsync(QrSettingsStore store, CancellationToken ct)
     {
         var s = await store.GetAsync(ct);
-        return Results.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
+        return TypedResults.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
             s.ExpirySeconds, s.Enabled));
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, QrSettingsStore store)
+    private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> PutAsync(HttpContext context, QrSettingsStore store)
     {
         QrConfigPayload? payload;
         try
@@ -64,8 +69,8 @@ public static class ConfigEndpoints
             Enabled = payload.Enabled!.Value,
         };
         var clientId = context.User.ClientId();
-        var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.Connection.RemoteIpAddress?.ToString(),
+        var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.ClientIp(),
             ct: context.RequestAborted);
-        return errors.Count == 0 ? Results.NoContent() : ApiError.BadRequest(errors);
+        return errors.Count == 0 ? TypedResults.NoContent() : ApiError.BadRequest(errors);
     }
 }

@@ -54,6 +54,7 @@ public static class ModuleChainEndpoints
             .Produces<ModuleChainStep>()
             .Produces<ModuleChainSuccess>()
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainAuthenticate")
             .WithSummary("Module chain (needs authenticateAnyUser): {nextModule:\"QrCodeAuthentication\"} makes a QR code; " +
                          "{nextModule:\"QrCodeScanRequired\", qrCodeTrackId, nonce} (trackId also as cookie; wait=N ≤ 30 s long-polls) " +
@@ -83,7 +84,7 @@ public static class ModuleChainEndpoints
         IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         var profileId = string.IsNullOrWhiteSpace(body.ProfileId) ? QrLoginDefaults.ProfileId : body.ProfileId;
-        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
         }
@@ -155,7 +156,7 @@ public static class ModuleChainEndpoints
         }
 
         // Approved: claimed once; the answer of a second claim is the expired one.
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         var tickets = context.RequestServices.GetRequiredService<QrTicketService>();
         if (view is { State: QrTransactionState.Success } && await tickets.ClaimAsync(id, body.Nonce, ip, ct) is { } claimed)
         {

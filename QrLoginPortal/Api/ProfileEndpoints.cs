@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Data;
@@ -18,10 +19,12 @@ public static partial class ProfileEndpoints
     public static void Map(RouteGroupBuilder secured) =>
         secured.MapGet(Path, ListAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ReadAuthenticatorConfig))
+            .WithTags(ApiDocument.Tags.Profiles)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .WithName("ListAuthenticatorClients")
             .WithSummary("Registration profiles; search=name = \"X\" filters by exact name (needs readAuthenticatorConfig).");
 
-    private static async Task<IResult> ListAsync(string? search, IDbContextFactory<ApplicationDbContext> dbFactory, CancellationToken ct)
+    private static async Task<Results<Ok<AuthenticatorClientList>, JsonHttpResult<ApiError>>> ListAsync(string? search, IDbContextFactory<ApplicationDbContext> dbFactory, CancellationToken ct)
     {
         string? name = null;
         if (!string.IsNullOrWhiteSpace(search))
@@ -44,7 +47,7 @@ public static partial class ProfileEndpoints
 
         var profiles = await query.OrderBy(p => p.Name).Take(Limit).ToListAsync(ct);
         var clients = profiles.Select(p => new AuthenticatorClient(p.Id, p.Name, p.Enabled, 60, 31557600, 3600)).ToList();
-        return Results.Ok(new AuthenticatorClientList(clients.Count, clients, Limit, clients.Count, 1));
+        return TypedResults.Ok(new AuthenticatorClientList(clients.Count, clients, Limit, clients.Count, 1));
     }
 
     [GeneratedRegex("^\\s*name\\s*=\\s*\"([^\"]*)\"\\s*$")]

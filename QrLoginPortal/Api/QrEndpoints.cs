@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json.Serialization;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
@@ -28,21 +29,33 @@ public static class QrEndpoints
     {
         secured.MapGet("/v2.0/factors/qr/authenticate", CreateAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
+            .WithTags(ApiDocument.Tags.Qr)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
+            .Produces<ApiError>(StatusCodes.Status503ServiceUnavailable)
             .WithName("CreateQrTransaction")
             .WithSummary("Create a QR login transaction (needs authenticateAnyUser).");
         secured.MapDelete("/v2.0/factors/qr/{id:guid}", DeleteAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
+            .WithTags(ApiDocument.Tags.Qr)
+            .Produces(StatusCodes.Status204NoContent)
+            .Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("DeleteQrTransaction")
             .WithSummary("Remove a QR login transaction (needs authenticateAnyUser).");
 
         // Polling needs no token: the dsi is the bearer secret (seed 001).
-        anonymous.MapGet("/v2.0/factors/qr/authenticate/{id:guid}", PollAsync).WithName("PollQrTransaction")
+        anonymous.MapGet("/v2.0/factors/qr/authenticate/{id:guid}", PollAsync).WithName("PollQrTransaction").WithTags(ApiDocument.Tags.Qr)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithSummary("Read a transaction's state with its dsi; wait=N (≤ 30 s) answers as soon as it changes.");
-        anonymous.MapGet("/v2.0/factors/qr/{id:guid}", PollAsync).WithName("PollQrTransactionShort")
+        anonymous.MapGet("/v2.0/factors/qr/{id:guid}", PollAsync).WithName("PollQrTransactionShort").WithTags(ApiDocument.Tags.Qr)
+            .Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithSummary("Same as /v2.0/factors/qr/authenticate/{id}.");
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, string? profileId, QrLoginService qrLogin,
+    private static async Task<Results<Ok<QrTransactionCreated>, JsonHttpResult<ApiError>, ApiError.RetryLaterResult>> CreateAsync(
+        HttpContext context, string? profileId, QrLoginService qrLogin,
         Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         if (string.IsNullOrWhiteSpace(profileId))
@@ -50,7 +63,7 @@ public static class QrEndpoints
             return ApiError.BadRequest("profileId", "profileId is required: the id of a registration profile (GET /v1.0/authenticators/clients).");
         }
 
-        if (!await ProfileAdmin.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
@@ -58,18 +71,23 @@ public static class QrEndpoints
         var (created, refusal) = await CreateForCallerAsync(context, qrLogin, profileId);
         if (created is null)
         {
-            return refusal!;
+            return refusal switch
+            {
+                JsonHttpResult<ApiError> error => error,
+                ApiError.RetryLaterResult later => later,
+                _ => throw new InvalidOperationException("CreateForCallerAsync refused without saying why."),
+            };
         }
 
         var origin = PublicOrigin.Of(context);
         var createdAt = ApiTimestamps.Format(created.CreatedAt);
-        return Results.Ok(new QrTransactionCreated(
+        return TypedResults.Ok(new QrTransactionCreated(
             created.Id.ToString(), "qr", createdAt, createdAt, ApiTimestamps.Format(created.ExpiresAt), "PENDING",
             Location(origin, created.Id), created.ProfileId, ServiceName, Tenant(origin), created.Lsi, created.Dsi,
             Convert.ToBase64String(QrCodeRenderer.RenderPng(PublicOrigin.ApprovalUrl(origin, created.Lsi)))));
     }
 
-    private static async Task<IResult> PollAsync(HttpContext context, Guid id, string? dsi, string? wait, QrLoginService qrLogin,
+    private static async Task<Results<Ok<QrTransactionStatus>, JsonHttpResult<ApiError>, ApiError.RetryLaterResult>> PollAsync(HttpContext context, Guid id, string? dsi, string? wait, QrLoginService qrLogin,
         ITransactionNotifier notifier, SecretGuessLimiter guesses, TimeProvider clock)
     {
         if (string.IsNullOrEmpty(dsi))
@@ -107,13 +125,13 @@ public static class QrEndpoints
         }
 
         var origin = PublicOrigin.Of(context);
-        return Results.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
+        return TypedResults.Ok(new QrTransactionStatus(view.Id.ToString(), view.UserId, "qr", ApiTimestamps.Format(view.CreatedAt),
             ApiTimestamps.Format(view.UpdatedAt), ApiTimestamps.Format(view.ExpiresAt), StateName(view.State), view.UserId,
             Location(origin, view.Id), view.ProfileId, ServiceName, Tenant(origin)));
     }
 
     /// <summary>The long poll's <c>wait</c> (seconds, 0 to <see cref="MaxWaitSeconds"/>; none is 0), or the 400 naming it.</summary>
-    internal static bool TryParseWait(string? wait, out int seconds, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? error)
+    internal static bool TryParseWait(string? wait, out int seconds, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out JsonHttpResult<ApiError>? error)
     {
         seconds = 0;
         error = wait is not null && (!int.TryParse(wait, out seconds) || seconds is < 0 or > MaxWaitSeconds)
@@ -128,7 +146,7 @@ public static class QrEndpoints
     {
         try
         {
-            return (await qrLogin.CreateAsync(new QrRequester(context.Connection.RemoteIpAddress?.ToString(),
+            return (await qrLogin.CreateAsync(new QrRequester(context.ClientIp(),
                 context.Request.Headers.UserAgent.ToString(), browserBindingHash), profileId, context.RequestAborted), null);
         }
         catch (QrLoginDisabledException)
@@ -173,9 +191,9 @@ public static class QrEndpoints
         return await qrLogin.GetAsync(view.Id, dsi, ct);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, Guid id, QrLoginService qrLogin) =>
-        await qrLogin.DeleteAsync(id, context.User.ClientId(), context.Connection.RemoteIpAddress?.ToString(), context.RequestAborted)
-            ? Results.NoContent()
+    private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> DeleteAsync(HttpContext context, Guid id, QrLoginService qrLogin) =>
+        await qrLogin.DeleteAsync(id, context.User.ClientId(), context.ClientIp(), context.RequestAborted)
+            ? TypedResults.NoContent()
             : ApiError.NotFound();
 
     public static string StateName(QrTransactionState state) => state switch

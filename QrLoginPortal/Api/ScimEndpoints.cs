@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Data;
 using QrLoginPortal.SignIn;
@@ -20,22 +21,25 @@ public static class ScimEndpoints
     public static void Map(RouteGroupBuilder secured) =>
         secured.MapGet("/v2.0/Users/{id}", GetAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.ReadUsers))
+            .WithTags(ApiDocument.Tags.Users)
+            .Produces<ScimUser>(StatusCodes.Status200OK, "application/scim+json")
+            .Produces<ScimError>(StatusCodes.Status404NotFound, "application/scim+json")
             .WithName("GetScimUser")
             .WithSummary("A user as a SCIM 2.0 core User (needs readUsers).");
 
-    private static async Task<IResult> GetAsync(HttpContext context, string id, IDbContextFactory<ApplicationDbContext> dbFactory)
+    private static async Task<Results<JsonHttpResult<ScimUser>, JsonHttpResult<ScimError>>> GetAsync(HttpContext context, string id, IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(context.RequestAborted);
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, context.RequestAborted);
         if (user is null)
         {
-            return Results.Json(new ScimError([ErrorSchema], "404", "No such user."), statusCode: 404, contentType: "application/scim+json");
+            return TypedResults.Json(new ScimError([ErrorSchema], "404", "No such user."), statusCode: 404, contentType: "application/scim+json");
         }
 
         var name = user.ShownName;
         // SCIM's "active" is the administrative status: a passing failed-password lockout does not change it.
         var active = !user.IsLockedByAdmin;
-        return Results.Json(new ScimUser([UserSchema], user.Id, user.UserName ?? user.Id, new ScimName(name), name,
+        return TypedResults.Json(new ScimUser([UserSchema], user.Id, user.UserName ?? user.Id, new ScimName(name), name,
                 user.Email is null ? [] : [new ScimEmail(user.Email, true, "work")], active,
                 new ScimMeta("User", $"{PublicOrigin.Of(context)}/v2.0/Users/{user.Id}")),
             contentType: "application/scim+json");

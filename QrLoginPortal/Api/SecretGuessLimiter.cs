@@ -17,5 +17,5 @@ public sealed class SecretGuessLimiter([FromKeyedServices(SecretGuessLimiter.Use
 
     public void RecordFailure(string key) => limiter.Record(new LimitedAttempt(key, Address: null));
 
-    public static string KeyOf(HttpContext context) => $"{context.User.ClientId()}|{ClientAddress.LimitKey(context)}";
+    public static string KeyOf(HttpContext context) => $"{context.User.ClientId()}|{context.ClientLimitKey()}";
 }

@@ -27,10 +27,11 @@ public static class SingleSignOnEndpoint
         app.MapPost(Path, SignInAsync)
             // Only the account-switch confirmation carries an antiforgery token; it is checked by hand there.
             .DisableAntiforgery()
-            .RequireRateLimiting(QrSignInEndpoints.SingleSignOnRateLimitPolicy)
+            .RequireRateLimiting(ApiExtensions.SingleSignOnRateLimitPolicy)
             .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .Produces<ApiError>(StatusCodes.Status403Forbidden)
+            .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainSingleSignOn")
             .WithSummary("Form post of token (and returnUrl) by the browser that started the flow: signs it in to the portal in the " +
                          "session the flow opened, once. Posts from another site are refused (403); over another user's session a " +
@@ -40,7 +41,7 @@ public static class SingleSignOnEndpoint
         IAntiforgery antiforgery, AuditLog audit)
     {
         var ct = context.RequestAborted;
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         // First of all, before the body is read: a post another site's page started is refused with its token untouched.
         if (PublicOrigin.IsFromAnotherSite(context))
         {
@@ -48,18 +49,14 @@ public static class SingleSignOnEndpoint
             return CrossSiteRefusal(context);
         }
 
-        IFormCollection? form = null;
-        try
-        {
-            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(ct) : null;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        var form = await Forms.ReadAsync(context);
+        if (form.Malformed)
         {
             return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
         }
 
-        var token = form?["token"].ToString();
-        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
+        var token = form["token"];
+        var returnUrl = ReturnUrls.LocalOrRoot(form["returnUrl"]);
         var binding = BrowserBinding.Read(context);
         var holder = await sessions.FindSsoTokenAsync(token, binding, ct);
         if (holder is null
@@ -73,7 +70,7 @@ public static class SingleSignOnEndpoint
 
         var current = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
         var switchesAccount = current is not null && current != user.Id;
-        if (switchesAccount && form?[ConfirmField].ToString() != ConfirmValue)
+        if (switchesAccount && form[ConfirmField] != ConfirmValue)
         {
             return ConfirmationPage(context, antiforgery, token!, returnUrl, context.User.Identity?.Name ?? current!, user.ShownName);
         }

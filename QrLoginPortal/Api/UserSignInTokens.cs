@@ -26,7 +26,7 @@ public sealed class UserSignInTokens(SessionStore sessions, SessionBearerTokens 
     {
         var userName = user.UserName ?? user.Id;
         var displayName = user.ShownName;
-        var sessionId = await sessions.StartAsync(user.Id, sessionMethod, persistent: false, context.Connection.RemoteIpAddress?.ToString(),
+        var sessionId = await sessions.StartAsync(user.Id, sessionMethod, persistent: false, context.ClientIp(),
             context.Request.Headers.UserAgent.ToString(), ct);
         var singleSignOn = await sessions.IssueSsoTokenAsync(sessionId, SingleSignOnLifetime, browserBindingHash, ct)
                            ?? throw new InvalidOperationException("A session just opened must take a single sign-on token.");

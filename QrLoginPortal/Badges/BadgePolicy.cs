@@ -74,7 +74,7 @@ public sealed class BadgePolicy
 /// </summary>
 public static class BadgeRoles
 {
-    public const string User = "User";
-    public const string Admin = Data.Roles.Admin;
+    public const string User = Accounts.Roles.User;
+    public const string Admin = Accounts.Roles.Admin;
     public static readonly string[] All = [User, Admin];
 }

@@ -378,7 +378,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
     /// </summary>
     public async Task<IReadOnlyList<string>> RoleNamesAsync(CancellationToken ct = default)
     {
-        var adminRole = Data.Roles.Admin.ToUpperInvariant();
+        var adminRole = Accounts.Roles.AdminNormalized;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var created = await db.Roles.AsNoTracking().Where(r => r.NormalizedName != adminRole && r.Name != null)
             .Select(r => r.Name!).ToListAsync(ct);
@@ -387,8 +387,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
 
     private static IQueryable<ApplicationUser> UsersInRole(ApplicationDbContext db, string role)
     {
-        var adminRole = Data.Roles.Admin.ToUpperInvariant();
-        var admins = db.UserRoles.Where(ur => db.Roles.Any(r => r.Id == ur.RoleId && r.NormalizedName == adminRole)).Select(ur => ur.UserId);
+        var admins = Accounts.Roles.AdminIds(db);
         if (role == BadgeRoles.Admin)
         {
             return db.Users.Where(u => admins.Contains(u.Id));

@@ -19,8 +19,31 @@ public class ApplicationUser : IdentityUser
     /// The one definition of "not locked out at <paramref name="now"/>" (by an administrator or by
     /// failed passwords), usable inside database queries: who may start a new sign-in.
     /// </summary>
-    public static Expression<Func<ApplicationUser, bool>> UnlockedAt(DateTimeOffset now) =>
-        u => u.LockoutEnd == null || u.LockoutEnd <= now;
+    public static Expression<Func<ApplicationUser, bool>> UnlockedAt(DateTimeOffset now)
+    {
+        // The rule with its "now" bound to a captured value, so EF Core sends it as a parameter.
+        var body = new Bind(UnlockedAtRule.Parameters[1], Expression.Field(Expression.Constant(new Instant(now)), nameof(Instant.Value)))
+            .Visit(UnlockedAtRule.Body);
+        return Expression.Lambda<Func<ApplicationUser, bool>>(body, UnlockedAtRule.Parameters[0]);
+    }
+
+    /// <summary>The same rule as <see cref="UnlockedAt"/>, for a user already loaded.</summary>
+    public bool IsUnlockedAt(DateTimeOffset now) => UnlockedAtCompiled(this, now);
+
+    private static readonly Expression<Func<ApplicationUser, DateTimeOffset, bool>> UnlockedAtRule =
+        (u, now) => u.LockoutEnd == null || u.LockoutEnd <= now;
+
+    private static readonly Func<ApplicationUser, DateTimeOffset, bool> UnlockedAtCompiled = UnlockedAtRule.Compile();
+
+    private sealed class Instant(DateTimeOffset value)
+    {
+        public readonly DateTimeOffset Value = value;
+    }
+
+    private sealed class Bind(ParameterExpression parameter, Expression value) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == parameter ? value : node;
+    }
 
     /// <summary>
     /// The one definition of "not locked by an administrator", usable inside database queries: whose

@@ -24,15 +24,11 @@ public static class DataExtensions
         builder.Services.AddDataProtection()
             .SetApplicationName("QrLoginPortal")
             .PersistKeysToDbContext<ApplicationDbContext>();
-
-        builder.Services.AddOptions<PortalOptions>()
-            .BindConfiguration(PortalOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddScoped<DatabaseInitializer>();
         return builder;
     }
 
-    /// <summary>Creates or upgrades the database and makes sure the first admin (and in Development the demo user) exist.</summary>
+    /// <summary>Creates or upgrades the database and makes sure its settings row exists.</summary>
     public static async Task InitializePortalDataAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();

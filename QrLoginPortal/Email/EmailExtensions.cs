@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Email;
@@ -12,7 +13,7 @@ public static class EmailExtensions
         builder.Services.AddOptions<EmailOptions>()
             .BindConfiguration(EmailOptions.Section)
             .ValidateDataAnnotations()
-            .Validate<IOptions<PortalOptions>>((email, portal) => !portal.Value.RegistrationIsOpen || email.Mode != EmailMode.None,
+            .Validate<IOptions<AccountOptions>>((email, portal) => !portal.Value.RegistrationIsOpen || email.Mode != EmailMode.None,
                 "Portal:Registration is Open but no mail sender is configured: set Portal:Email:Mode to Smtp (or Pickup) so confirmation links can be mailed.")
             .ValidateOnStart();
         builder.Services.AddSingleton<MailQueue>();

@@ -12,8 +12,6 @@ public static class ClientAddress
 {
     public const string Unknown = "unknown";
 
-    public static string LimitKey(HttpContext context) => LimitKey(context.Connection.RemoteIpAddress);
-
     public static string LimitKey(IPAddress? address)
     {
         if (address is null)

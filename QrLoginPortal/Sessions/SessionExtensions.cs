@@ -15,6 +15,7 @@ public static class SessionExtensions
     {
         builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<NewSignInNotices>();
         SessionEndingUserManager.Register(builder.Services);
 
         // Identity re-creates the principal when it revalidates the security stamp: keep the session id.
@@ -67,7 +68,7 @@ public static class SessionExtensions
 
         var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? identity.FindFirst("amr")?.Value ?? "pwd";
         var id = await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
-            context.HttpContext.Connection.RemoteIpAddress?.ToString(), context.HttpContext.Request.Headers.UserAgent.ToString(),
+            context.HttpContext.ClientIp(), context.HttpContext.Request.Headers.UserAgent.ToString(),
             context.HttpContext.RequestAborted);
         identity.AddClaim(new Claim(SessionStore.SessionClaim, id.ToString()));
     }
@@ -83,7 +84,7 @@ public static class SessionExtensions
                 && Guid.TryParse(original.FindFirstValue(SessionStore.SessionClaim), out var refusedSession))
             {
                 await context.HttpContext.RequestServices.GetRequiredService<SessionStore>().EndAsync(refusedSession, refusedUser,
-                    "security stamp changed", null, context.HttpContext.Connection.RemoteIpAddress?.ToString(), ct: context.HttpContext.RequestAborted);
+                    "security stamp changed", null, context.HttpContext.ClientIp(), ct: context.HttpContext.RequestAborted);
             }
 
             return;
@@ -108,7 +109,7 @@ public static class SessionExtensions
             && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
         {
             var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-            await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.ClientIp(),
                 ct: context.HttpContext.RequestAborted);
         }
     }

@@ -18,7 +18,7 @@ public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedA
 /// <param name="signInNotices">Told of every session that starts (it mails a notice for QR sign-ins); optional for engine-only tests.</param>
 /// <param name="notifier">Told of every ended session, so the open pages of that browser leave at once; optional for engine-only tests.</param>
 public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    Accounts.NewSignInNotices? signInNotices = null, ISessionNotifier? notifier = null)
+    NewSignInNotices? signInNotices = null, ISessionNotifier? notifier = null)
 {
     /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
     public const string SessionClaim = "qrl:sid";

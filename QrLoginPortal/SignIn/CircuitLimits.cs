@@ -64,9 +64,12 @@ public static class CircuitLimits
     /// <summary>The circuit's connection: a WebSocket (or server-sent events, or a long poll) open as long as the page is.</summary>
     private const string ConnectionPath = "/_blazor";
 
+    /// <summary>Circuits: how many an address may hold open, and who is at the other end of each (<see cref="CircuitClient"/>).</summary>
     public static IHostApplicationBuilder AddCircuitLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<CircuitLimiter>();
+        builder.Services.AddScoped<CircuitClient>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, CircuitClientHandler>();
         return builder;
     }
 
@@ -81,7 +84,7 @@ public static class CircuitLimits
                 return;
             }
 
-            var key = ClientAddress.LimitKey(context);
+            var key = context.ClientLimitKey();
             if (!limiter.TryEnter(key))
             {
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;

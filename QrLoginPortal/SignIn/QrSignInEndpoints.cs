@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using QrLoginPortal.Data;
@@ -14,10 +13,6 @@ public static class QrSignInEndpoints
 
     /// <summary>The phone's approval page, per client address (separate, so approvals do not eat the redemptions' budget).</summary>
     public const string ApprovalRateLimitPolicy = "qr-approval";
-    /// <summary>Single sign-on tokens of the API posted by browsers, per client address (a budget of its own).</summary>
-    public const string SingleSignOnRateLimitPolicy = "api-sso";
-    /// <summary>The anonymous authn API (passwords and badges), per client address: a budget of its own, so it cannot use up ticket redemptions.</summary>
-    public const string AuthnRateLimitPolicy = "api-authn";
     public const string SectionName = SignInLimitsOptions.Section;
 
     /// <summary>Where a failed redemption sends the browser; the login page shows a message for it.</summary>
@@ -25,6 +20,10 @@ public static class QrSignInEndpoints
 
     public static IHostApplicationBuilder AddQrSignIn(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<PortalOptions>()
+            .BindConfiguration(PortalOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddSingleton<BadgeStepCookie>();
         builder.Services.AddScoped<BadgeSignInChecks>();
         builder.Services.AddOptions<SignInLimitsOptions>()
@@ -42,29 +41,11 @@ public static class QrSignInEndpoints
         });
         builder.Services.AddRateLimiter(options =>
         {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.OnRejected = async (context, ct) =>
-            {
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-                    ? (int)Math.Ceiling(retryAfter.TotalSeconds)
-                    : 60;
-                var response = context.HttpContext.Response;
-                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                // A 429 is the answer, not a page to re-execute (which a POST could not even reach).
-                context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
-                response.ContentType = "text/plain; charset=utf-8";
-                await response.WriteAsync($"Too many sign-in attempts from this address. Try again in {Plural.Of(seconds, "second")}.", ct);
-            };
-
-            // Each endpoint family (ticket redemption, approval page, SSO, authn API) has its own budget
-            // per client address, so traffic to one cannot use up another's.
-            var permitsPerMinute = (builder.Configuration.GetSection(SignInLimitsOptions.Section).Get<SignInLimitsOptions>() ?? new()).RequestsPerMinutePerIp;
-            foreach (var policy in new[] { RateLimitPolicy, ApprovalRateLimitPolicy, SingleSignOnRateLimitPolicy, AuthnRateLimitPolicy })
-            {
-                options.AddPolicy(policy, context => RateLimitPartition.GetFixedWindowLimiter(
-                    ClientAddress.LimitKey(context),
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-            }
+            // Each endpoint family (ticket redemption, approval page, and the API's own) has its own
+            // budget per client address, so traffic to one cannot use up another's.
+            var permitsPerMinute = SignInLimitsOptions.RequestsPerMinutePerIpOf(builder.Configuration);
+            options.AddPerAddressPolicy(RateLimitPolicy, permitsPerMinute);
+            options.AddPerAddressPolicy(ApprovalRateLimitPolicy, permitsPerMinute);
         });
         return builder;
     }
@@ -88,21 +69,17 @@ public static class QrSignInEndpoints
         SignInManager<ApplicationUser> signInManager)
     {
         // Read by hand: a malformed or empty post is just a failed sign-in, never a 400 or a 500.
-        IFormCollection? form = null;
-        try
-        {
-            form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        var form = await Forms.ReadAsync(context);
+        if (form.Malformed)
         {
             return TypedResults.Redirect(FailedRedirect);
         }
 
-        var ticket = form?["ticket"].ToString();
+        var ticket = form["ticket"];
         // Settled before the ticket is spent: nothing after the redemption may fail on input.
-        var returnUrl = ReturnUrls.LocalOrRoot(form?["returnUrl"].ToString());
+        var returnUrl = ReturnUrls.LocalOrRoot(form["returnUrl"]);
 
-        var ip = context.Connection.RemoteIpAddress?.ToString();
+        var ip = context.ClientIp();
         var redeemed = await tickets.RedeemTicketAsync(ticket, BrowserBinding.Read(context), ip, context.RequestAborted);
         if (redeemed is null)
         {

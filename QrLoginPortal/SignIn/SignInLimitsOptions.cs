@@ -11,6 +11,10 @@ public sealed class SignInLimitsOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int RequestsPerMinutePerIp { get; set; } = 30;
 
+    /// <summary>The configured <see cref="RequestsPerMinutePerIp"/>, read while the rate limiter's policies are registered.</summary>
+    public static int RequestsPerMinutePerIpOf(IConfiguration configuration) =>
+        (configuration.GetSection(Section).Get<SignInLimitsOptions>() ?? new()).RequestsPerMinutePerIp;
+
     /// <summary>Wrong passwords one address may type per <see cref="FailedPasswordWindow"/>, whatever the accounts (password spraying).</summary>
     [Range(1, 10_000)]
     public int FailedPasswordsPerIp { get; set; } = 10;

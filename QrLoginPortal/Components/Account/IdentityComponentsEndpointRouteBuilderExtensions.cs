@@ -12,7 +12,7 @@ using QrLoginPortal.Components.Account.Pages.Manage;
 using QrLoginPortal.Data;
 using QrLoginPortal.SignIn;
 
-namespace Microsoft.AspNetCore.Routing;
+namespace QrLoginPortal.Components.Account;
 
 internal static class IdentityComponentsEndpointRouteBuilderExtensions
 {

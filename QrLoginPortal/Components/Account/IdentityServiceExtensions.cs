@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Authorization;
-using QrLoginPortal.Admin;
 using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Components.Account;
@@ -11,7 +9,7 @@ public static class IdentityServiceExtensions
     /// <summary>The session cookie's name outside Development (plain-http Development keeps Identity's default name).</summary>
     public const string ProductionCookieName = "__Host-Identity";
 
-    /// <summary>ASP.NET Core Identity as the Blazor template sets it up, with roles, the admin policy and hardened cookies.</summary>
+    /// <summary>ASP.NET Core Identity as the Blazor template sets it up, with roles and hardened cookies.</summary>
     public static IHostApplicationBuilder AddPortalIdentity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -54,10 +52,6 @@ public static class IdentityServiceExtensions
             services.Configure<CookiePolicyOptions>(options => options.Secure = CookieSecurePolicy.Always);
         }
 
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Admin, policy => policy.RequireRole(Roles.Admin).AddRequirements(new StillAdminRequirement()));
-        services.AddSingleton<IAuthorizationHandler, StillAdminHandler>();
-
         // Roles and locks reach existing cookies within a minute, not the default 30.
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
@@ -71,7 +65,6 @@ public static class IdentityServiceExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddScoped<DatabaseInitializer>();
         return builder;
     }
 }

@@ -4,7 +4,7 @@ using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
 using QrLoginPortal.Tests.Infrastructure;
 
-namespace QrLoginPortal.Tests.Api;
+namespace QrLoginPortal.Tests.Admin;
 
 public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {

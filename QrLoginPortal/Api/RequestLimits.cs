@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
-using QrLoginPortal.Api;
+using QrLoginPortal.SignIn;
 
-namespace QrLoginPortal.SignIn;
+namespace QrLoginPortal.Api;
 
 /// <summary>
 /// Size limits on what a request may send, answered 400 or 413 before anything parses it. It runs

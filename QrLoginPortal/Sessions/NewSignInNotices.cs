@@ -6,7 +6,7 @@ using QrLoginPortal.Email;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.SignIn;
 
-namespace QrLoginPortal.Accounts;
+namespace QrLoginPortal.Sessions;
 
 /// <summary>
 /// "New sign-in to your account": after each QR sign-in the account's address is told which

@@ -1,10 +1,10 @@
 using OpenIddict.Abstractions;
-using QrLoginPortal.Admin;
+using QrLoginPortal.Api;
 using QrLoginPortal.Audit;
 using QrLoginPortal.QrLogin;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace QrLoginPortal.Api;
+namespace QrLoginPortal.Admin;
 
 public sealed record ApiClientRow(string ClientId, string Name, IReadOnlyList<string> Entitlements, bool Enabled);
 

@@ -1,20 +1,13 @@
 using Microsoft.EntityFrameworkCore;
-using QrLoginPortal.Admin;
+using QrLoginPortal.Api;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 
-namespace QrLoginPortal.Api;
+namespace QrLoginPortal.Admin;
 
 /// <summary>Registration profiles for administrators: create, rename, enable/disable; checked by <see cref="AdminGuard"/> and audited.</summary>
 public sealed class ProfileAdmin(IDbContextFactory<ApplicationDbContext> dbFactory, AdminGuard guard, AuditLog audit, TimeProvider clock)
 {
-    /// <summary>Whether API clients may name <paramref name="profileId"/> when they ask for a QR code.</summary>
-    public static async Task<bool> IsEnabledAsync(IDbContextFactory<ApplicationDbContext> dbFactory, string profileId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.RegistrationProfiles.AnyAsync(p => p.Id == profileId && p.Enabled, ct);
-    }
-
     public async Task<IReadOnlyList<RegistrationProfile>> ListAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -6,7 +6,7 @@ using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
 using QrLoginPortal.Tests.Infrastructure;
 
-namespace QrLoginPortal.Tests.Api;
+namespace QrLoginPortal.Tests.Admin;
 
 public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<PortalFactory>
 {
