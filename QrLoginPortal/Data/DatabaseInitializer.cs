@@ -92,6 +92,12 @@ public sealed class DatabaseInitializer(
         }
 
         Check(await users.AddToRoleAsync(admin, Roles.Admin), "make the first user an administrator");
+        if (generated)
+        {
+            // Made up here and printed on the console: the person chooses their own at first sign-in.
+            Check(await Components.Account.ChoosePasswordGate.MarkAsGivenAsync(users, admin), "ask the first administrator to choose a password");
+        }
+
         await audit.WriteAsync(AuditTypes.UserCreate, AuditOutcomes.Success, subject: admin.Id, details: "first administrator");
 
         if (generated)
