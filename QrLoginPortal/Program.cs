@@ -69,6 +69,7 @@ app.UseRequestLimits();
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseChoosePasswordGate();
 app.UseRateLimiter();
 app.UseAntiforgery();
 

@@ -65,6 +65,13 @@ public sealed class AccountSeeder(
         }
 
         Check(await users.AddToRoleAsync(admin, Roles.Admin), "make the first user an administrator");
+        if (generated)
+        {
+            // Made up here and printed on the console: the person chooses their own at first sign-in
+            // (Components/Account/ChoosePasswordGate keeps them on that page until they have).
+            Check(await users.AddClaimAsync(admin, new(ApplicationUser.MustChoosePasswordClaim, "true")), "ask the first administrator to choose a password");
+        }
+
         await audit.WriteAsync(AuditTypes.UserCreate, AuditOutcomes.Success, subject: admin.Id, details: "first administrator");
 
         if (generated)

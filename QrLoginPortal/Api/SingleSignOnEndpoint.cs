@@ -135,8 +135,8 @@ public static class SingleSignOnEndpoint
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>{HtmlEncoder.Default.Encode(title)} · QrLoginPortal</title>
-            <link rel="stylesheet" href="/lib/bootstrap/dist/css/bootstrap.min.css" /></head>
-            <body><main class="container py-4" style="max-width: 40rem"><h1>{HtmlEncoder.Default.Encode(title)}</h1>
+            <link rel="stylesheet" href="/_content/MudBlazor/MudBlazor.min.css" /><link rel="stylesheet" href="/portal-forms.css" /><link rel="stylesheet" href="/app.css" /></head>
+            <body><main class="account-card" style="max-width: 40rem; margin: 2rem auto"><h1>{HtmlEncoder.Default.Encode(title)}</h1>
             {body}
             </main></body></html>
             """, "text/html; charset=utf-8", statusCode: status);

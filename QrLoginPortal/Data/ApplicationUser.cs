@@ -53,6 +53,13 @@ public class ApplicationUser : IdentityUser
     public static Expression<Func<ApplicationUser, bool>> NotLockedByAdmin() =>
         u => u.LockoutEnd == null || u.LockoutEnd < AdminLockFrom;
 
+    /// <summary>
+    /// A user claim on an account whose password the person did not choose (the first administrator's,
+    /// generated at start): until they choose their own, the portal offers nothing else
+    /// (<c>Components/Account/ChoosePasswordGate</c>). Removed once they have.
+    /// </summary>
+    public const string MustChoosePasswordClaim = "qrlogin:must_choose_password";
+
     /// <summary>The name shown to administrators and on badges; the email when empty.</summary>
     [System.ComponentModel.DataAnnotations.MaxLength(128)]
     public string? DisplayName { get; set; }

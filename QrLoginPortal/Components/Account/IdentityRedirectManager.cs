@@ -44,6 +44,9 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
     public void RedirectToCurrentPageWithStatus(string message, HttpContext context)
         => RedirectToWithStatus(CurrentPath, message, context);
 
+    /// <summary>To the lockout page, which then says whose lock it is and, for a failed-password lockout, when it ends.</summary>
+    public void RedirectToLockout(ApplicationUser? user) => RedirectTo("Account/Lockout", Pages.Lockout.QueryFor(user));
+
     public void RedirectToInvalidUser(UserManager<ApplicationUser> userManager, HttpContext context)
         => RedirectToWithStatus("Account/InvalidUser", $"Error: Unable to load user with ID '{userManager.GetUserId(context.User)}'.", context);
 }
