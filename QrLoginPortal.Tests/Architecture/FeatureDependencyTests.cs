@@ -75,11 +75,13 @@ public sealed class FeatureDependencyTests
     public void Data_HoldsTheDatabaseOnly()
     {
         // The context, its entity configurations and interceptors, the user entity, the migrations
-        // and what creates and registers them; policies and options live with their features.
-        string[] plumbing = ["DataExtensions", "DatabaseInitializer"];
+        // and what creates, registers and chooses them (the provider, each provider's migration set,
+        // the start-up lock several nodes share); policies and options live with their features.
+        string[] plumbing = ["DataExtensions", "DatabaseInitializer", "DatabaseProvider", "DatabaseProviders", "ProviderMigrationsAssembly", "StartUpLock"];
         var strays = Portal.GetTypes()
             .Where(t => !t.IsNested && !IsCompilerGenerated(t) && FeatureOf(t) == DataFeature
-                        && !(t.Namespace ?? "").EndsWith(".Migrations", StringComparison.Ordinal))
+                        && !(t.Namespace ?? "").EndsWith(".Migrations", StringComparison.Ordinal)
+                        && !(t.Namespace ?? "").EndsWith(".PostgresMigrations", StringComparison.Ordinal))
             .Where(t => !typeof(Microsoft.EntityFrameworkCore.DbContext).IsAssignableFrom(t)
                         && !typeof(Microsoft.AspNetCore.Identity.IdentityUser).IsAssignableFrom(t)
                         && !typeof(Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor).IsAssignableFrom(t)

@@ -24,6 +24,8 @@ public static class PortalTheme
         Typography = new Typography
         {
             Default = new DefaultTypography { FontFamily = ["Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"] },
+            // Sentence case, as the account pages' buttons and every label: "Sign out", not "SIGN OUT".
+            Button = new ButtonTypography { TextTransform = "none", FontWeight = "600" },
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "10px" },
     };
