@@ -19,6 +19,11 @@ public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDis
     public const DatabaseProvider DefaultProvider = DatabaseProvider.Sqlite;
 #endif
 
+    // Migrating takes far longer than copying: each process migrates one template per provider,
+    // and every test database starts as a copy of it (a file copy; PostgreSQL's CREATE DATABASE … TEMPLATE).
+    private static readonly Lazy<string> SqliteTemplate = new(CreateSqliteTemplate, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> PostgresTemplate = new(CreatePostgresTemplate, LazyThreadSafetyMode.ExecutionAndPublication);
+
     private readonly string? _folder;
 
     public TestDatabase(DatabaseProvider provider = DefaultProvider)
@@ -26,27 +31,20 @@ public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDis
         Provider = provider;
         if (provider == DatabaseProvider.Postgres)
         {
-            ConnectionString = PostgresCluster.Instance.CreateDatabase();
+            ConnectionString = PostgresCluster.Instance.CreateDatabase(template: PostgresTemplate.Value);
         }
         else
         {
             _folder = Directory.CreateTempSubdirectory("qrlogin-tests-").FullName;
-            ConnectionString = $"DataSource={Path.Combine(_folder, "test.db")};Pooling=False";
+            var file = Path.Combine(_folder, "test.db");
+            File.Copy(SqliteTemplate.Value, file);
+            ConnectionString = SqliteConnectionString(file);
         }
 
-        // Identity shapes its tables from IdentityOptions (schema version 3 adds passkeys), so the
-        // context needs the same options the app configures, or its model differs from the migrations.
-        var identityServices = new ServiceCollection()
-            .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
-            .BuildServiceProvider();
-        Options = new DbContextOptionsBuilder<ApplicationDbContext>()
-            .UseDatabase(provider, ConnectionString)
-            .UseApplicationServiceProvider(identityServices)
-            .Options;
-        using var db = CreateDbContext();
-        db.Database.Migrate();
+        Options = OptionsFor(provider, ConnectionString);
         if (provider == DatabaseProvider.Sqlite)
         {
+            using var db = CreateDbContext();
             db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
         }
     }
@@ -58,6 +56,56 @@ public sealed class TestDatabase : IDbContextFactory<ApplicationDbContext>, IDis
     public DbContextOptions<ApplicationDbContext> Options { get; }
 
     public ApplicationDbContext CreateDbContext() => new(Options);
+
+    private static string SqliteConnectionString(string file) => $"DataSource={file};Pooling=False";
+
+    private static DbContextOptions<ApplicationDbContext> OptionsFor(DatabaseProvider provider, string connectionString)
+    {
+        // Identity shapes its tables from IdentityOptions (schema version 3 adds passkeys), so the
+        // context needs the same options the app configures, or its model differs from the migrations.
+        var identityServices = new ServiceCollection()
+            .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
+            .BuildServiceProvider();
+        return new DbContextOptionsBuilder<ApplicationDbContext>()
+            .UseDatabase(provider, connectionString)
+            .UseApplicationServiceProvider(identityServices)
+            .Options;
+    }
+
+    private static void Migrate(DatabaseProvider provider, string connectionString)
+    {
+        using var db = new ApplicationDbContext(OptionsFor(provider, connectionString));
+        db.Database.Migrate();
+    }
+
+    /// <summary>A migrated SQLite file in rollback-journal mode (one file, so a copy is complete), removed at exit.</summary>
+    private static string CreateSqliteTemplate()
+    {
+        var folder = Directory.CreateTempSubdirectory("qrlogin-template-").FullName;
+        var file = Path.Combine(folder, "template.db");
+        Migrate(DatabaseProvider.Sqlite, SqliteConnectionString(file));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // It lives in /tmp.
+            }
+        };
+        return file;
+    }
+
+    /// <summary>A migrated database on the test server that nothing stays connected to (a template must be idle to be copied).</summary>
+    private static string CreatePostgresTemplate()
+    {
+        var connectionString = PostgresCluster.Instance.CreateDatabase();
+        Migrate(DatabaseProvider.Postgres, connectionString);
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        return connectionString;
+    }
 
     public void Dispose()
     {
