@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
+using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using OpenIddict.Validation.AspNetCore;
 using Microsoft.Extensions.Options;
@@ -51,6 +52,13 @@ public static class ApiExtensions
             options.AddPerAddressPolicy(AuthnRateLimitPolicy, permitsPerMinute);
         });
 
+        builder.Services.AddOptions<ServerKeyOptions>()
+            .BindConfiguration(ServerKeyOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ServerKeyRing>();
+        builder.Services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureServerKeys>();
+
         var development = builder.Environment.IsDevelopment();
         builder.Services.AddOpenIddict()
             .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
@@ -63,8 +71,7 @@ public static class ApiExtensions
                 options.AllowClientCredentialsFlow();
                 ClientSecretThrottle.Register(options);
                 options.SetAccessTokenLifetime(TimeSpan.FromHours(1));
-                // Keys kept in the machine's certificate store, so tokens survive a restart.
-                options.AddDevelopmentEncryptionCertificate().AddDevelopmentSigningCertificate();
+                // The keys come from ServerKeyRing (configured certificate files, or the database every node shares).
                 // Plain JWTs (signed, not encrypted), as IBM's clients expect bearer tokens they can pass along.
                 options.DisableAccessTokenEncryption();
                 var aspNetCore = options.UseAspNetCore().EnableTokenEndpointPassthrough();
@@ -96,6 +103,7 @@ public static class ApiExtensions
     {
         await using var scope = app.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ApiProvisioner>().ProvisionAsync();
+        await app.Services.GetRequiredService<ServerKeyRing>().EnsureAsync();
     }
 
     public static IEndpointRouteBuilder MapQrLoginApi(this IEndpointRouteBuilder app)

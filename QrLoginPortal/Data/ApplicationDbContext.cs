@@ -21,6 +21,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     public DbSet<Badge> Badges => Set<Badge>();
     public DbSet<BadgePolicy> BadgePolicies => Set<BadgePolicy>();
 
+    /// <summary>The token server's signing and encryption keys, shared by every node (see <see cref="ServerKeyRing"/>).</summary>
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
     /// <summary>The Data Protection key ring, shared by every node (cookies, antiforgery and the binding cookie made on one are read on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

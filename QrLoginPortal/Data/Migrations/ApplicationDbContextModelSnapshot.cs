@@ -416,6 +416,35 @@ namespace QrLoginPortal.Data.Migrations
                     b.ToTable("RegistrationProfiles");
                 });
 
+            modelBuilder.Entity("QrLoginPortal.Api.ServerKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ActiveFrom")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("ProtectedKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("RetiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Use")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Use", "ActiveFrom");
+
+                    b.ToTable("ServerKeys");
+                });
+
             modelBuilder.Entity("QrLoginPortal.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")

@@ -428,6 +428,35 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.ToTable("RegistrationProfiles");
                 });
 
+            modelBuilder.Entity("QrLoginPortal.Api.ServerKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("ActiveFrom")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("ProtectedKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("RetiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Use")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Use", "ActiveFrom");
+
+                    b.ToTable("ServerKeys");
+                });
+
             modelBuilder.Entity("QrLoginPortal.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
