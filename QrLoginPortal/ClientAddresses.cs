@@ -10,6 +10,10 @@ public static class ClientAddresses
     /// <summary>The client's address as text (audit, sessions, the phone's network warning); null when unknown.</summary>
     public static string? ClientIp(this HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
+    /// <summary>The client's address (an IPv4 address seen as IPv6 given back as IPv4); null when unknown.</summary>
+    public static System.Net.IPAddress? ClientIpAddress(this HttpContext context) =>
+        context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+
     /// <summary>The key per-address limits count under (IPv6 per /64, see <see cref="QrLogin.ClientAddress"/>).</summary>
     public static string ClientLimitKey(this HttpContext context) => QrLogin.ClientAddress.LimitKey(context.Connection.RemoteIpAddress);
 }

@@ -25,6 +25,7 @@ builder.Services.AddHttpContextAccessor();
 
 builder.AddPortalData();
 builder.AddPortalHealth();
+builder.AddPortalMetrics();
 builder.AddPortalIdentity();
 builder.AddPortalEmail();
 builder.AddAccounts();
@@ -67,6 +68,8 @@ app.UseHttpsRedirection();
 app.UseRequestLimits();
 // Named here rather than left to the host, which would run authentication before everything above.
 app.UseRouting();
+// Before authentication: Prometheus scrapes anonymously, from the networks it is allowed from.
+app.UsePortalMetrics();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseChoosePasswordGate();

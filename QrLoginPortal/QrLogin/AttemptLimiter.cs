@@ -66,6 +66,11 @@ public sealed class AttemptLimiter(string name, Func<AttemptLimits> limitsSource
             wait = Longest(wait, TimeSpan.FromTicks(Math.Min(ownFailures.Ticks, sharedWait.Ticks)));
         }
 
+        if (wait is not null)
+        {
+            PortalMeter.LimiterRefused.Add(1, new KeyValuePair<string, object?>("limiter", name));
+        }
+
         return wait;
     }
 
@@ -73,6 +78,7 @@ public sealed class AttemptLimiter(string name, Func<AttemptLimits> limitsSource
     public void Record(LimitedAttempt attempt)
     {
         var limits = Limits;
+        PortalMeter.LimiterRecorded.Add(1, new KeyValuePair<string, object?>("limiter", name));
         counters.Add(OwnKey(attempt), limits.Window);
         if (limits.PerAddress > 0)
         {

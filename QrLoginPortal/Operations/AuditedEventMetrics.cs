@@ -1,0 +1,121 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using QrLoginPortal.Audit;
+using QrLoginPortal.Sessions;
+
+namespace QrLoginPortal.Operations;
+
+/// <summary>
+/// Counts what the audit log records, when it is committed: every transition of a code and every
+/// sign-in already writes an audit row (or a session row) in the same save, so counting those rows
+/// here keeps the metrics and the audit log in step without a second call in every feature.
+/// </summary>
+public sealed class AuditedEventMetrics : SaveChangesInterceptor
+{
+    private static readonly Dictionary<string, Counter<long>> CountedTypes = new()
+    {
+        [AuditTypes.QrCreate] = PortalMeter.CodesCreated,
+        [AuditTypes.QrScan] = PortalMeter.CodesScanned,
+        [AuditTypes.QrApprove] = PortalMeter.CodesApproved,
+        [AuditTypes.QrDeny] = PortalMeter.CodesDenied,
+        [AuditTypes.QrExpire] = PortalMeter.CodesExpired,
+        [AuditTypes.QrCancel] = PortalMeter.CodesCancelled,
+        [AuditTypes.QrRedeem] = PortalMeter.TicketsRedeemed,
+    };
+
+    // What a save is about to commit, per context, counted once the commit succeeded.
+    private readonly ConditionalWeakTable<DbContext, List<Action>> _pending = [];
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Collect(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+        CancellationToken cancellationToken = default)
+    {
+        Collect(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        Count(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Count(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
+
+    public override Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public override void SaveChangesCanceled(DbContextEventData eventData) => Forget(eventData.Context);
+
+    public override Task SaveChangesCanceledAsync(DbContextEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void Collect(DbContext? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        var counts = new List<Action>();
+        foreach (var entry in context.ChangeTracker.Entries())
+        {
+            if (entry.State != EntityState.Added)
+            {
+                continue;
+            }
+
+            switch (entry.Entity)
+            {
+                case AuditEvent { Outcome: AuditOutcomes.Success } audit when CountedTypes.TryGetValue(audit.Type, out var counter):
+                    counts.Add(() => counter.Add(1));
+                    break;
+                case UserSession session:
+                    var method = session.Method;
+                    counts.Add(() => PortalMeter.SignIns.Add(1, new KeyValuePair<string, object?>("method", method)));
+                    break;
+            }
+        }
+
+        if (counts.Count > 0)
+        {
+            _pending.AddOrUpdate(context, counts);
+        }
+    }
+
+    private void Count(DbContext? context)
+    {
+        if (context is not null && _pending.TryGetValue(context, out var counts))
+        {
+            _pending.Remove(context);
+            counts.ForEach(count => count());
+        }
+    }
+
+    private void Forget(DbContext? context)
+    {
+        if (context is not null)
+        {
+            _pending.Remove(context);
+        }
+    }
+}
