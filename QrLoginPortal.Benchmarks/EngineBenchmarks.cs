@@ -17,7 +17,8 @@ public static class EngineBenchmarks
 {
     public static async Task RunAsync()
     {
-        RenderBenchmark("QR image (approval URL, 8 px)", () => QrCodeRenderer.RenderPng("https://login.example.com/qr/ABCDEFGHJKMNP"));
+        RenderBenchmark("QR image (approval URL, as shown)", () => QrCodeRenderer.RenderPng("https://login.example.com/qr/ABCDEFGHJKMNP", QrCodeRenderer.OnScreenPixelsPerModule));
+        RenderBenchmark("QR image (approval URL, API, 8 px)", () => QrCodeRenderer.RenderPng("https://login.example.com/qr/ABCDEFGHJKMNP"));
         RenderBenchmark("badge QR image (6 px)", () => QrCodeRenderer.RenderPng(BadgeSecret.QrContent(BadgeSecret.Generate()), 6));
 
         var folder = Directory.CreateTempSubdirectory("qrlogin-engine-").FullName;

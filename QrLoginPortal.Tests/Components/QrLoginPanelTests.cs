@@ -43,7 +43,10 @@ public sealed class QrLoginPanelTests : BunitContext
 
         var link = WaitForLink(cut);
         Assert.StartsWith("https://portal.test/qr/", link);
-        Assert.StartsWith("data:image/png;base64,", cut.Find("img.qr-image").GetAttribute("src"));
+        var image = cut.Find("img.qr-image").GetAttribute("src")!;
+        Assert.StartsWith("data:image/png;base64,", image);
+        // One pixel per module, scaled by the page (pixelated): the picture itself still reads as the link.
+        Assert.Equal(link, QrImage.Decode(Convert.FromBase64String(image["data:image/png;base64,".Length..])));
         Assert.Contains("animation-duration: 120s", cut.Find(".qr-countdown-bar").GetAttribute("style"));
         Assert.Contains("valid for 2:00", cut.Find("[role=status]").TextContent);
         Assert.Equal(120_000, JSInterop.VerifyInvoke("qrLogin.countdown").Arguments[1]);
