@@ -4,6 +4,8 @@
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
 //         ticket, redeem) and the approval-to-push latency, on SQLite (EngineBenchmarks.cs).
+// load:   whole QR sign-ins through the REST API over HTTP on loopback against the portal as its own
+//         process, 16 clients (LoadBenchmark.cs); not part of "all" (it starts a server).
 using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +15,12 @@ using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 
 var which = args.FirstOrDefault() ?? "all";
+if (which == "load")
+{
+    await QrLoginPortal.Benchmarks.LoadBenchmark.RunAsync();
+    return;
+}
+
 if (which is "engine" or "all")
 {
     await QrLoginPortal.Benchmarks.EngineBenchmarks.RunAsync();
