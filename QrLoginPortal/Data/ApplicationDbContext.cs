@@ -24,6 +24,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     /// <summary>The token server's signing and encryption keys, shared by every node (see <see cref="ServerKeyRing"/>).</summary>
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
 
+    /// <summary>Short-lived entries (authn flows, badge print sheets) every node reads, when several share the database.</summary>
+    public DbSet<ExpiringEntry> ExpiringEntries => Set<ExpiringEntry>();
+
     /// <summary>The Data Protection key ring, shared by every node (cookies, antiforgery and the binding cookie made on one are read on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

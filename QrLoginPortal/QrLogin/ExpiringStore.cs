@@ -6,8 +6,8 @@ namespace QrLoginPortal.QrLogin;
 /// <summary>
 /// Short-lived entries that vanish at their expiry (authn flows, badge print sheets), changed only by
 /// compare-and-set so two requests racing on one entry cannot both win. In memory on one node
-/// (<see cref="InMemoryExpiringStore{TKey, TValue}"/>); rows with an expiry in the database can implement
-/// it so that an entry made on one node is found on another.
+/// (<see cref="InMemoryExpiringStore{TKey, TValue}"/>); rows in the database when several nodes share
+/// one (<see cref="DatabaseExpiringStore{TKey, TValue}"/>), so an entry made on one node is found on another.
 /// </summary>
 public interface IExpiringStore<TKey, TValue> where TKey : notnull
 {

@@ -14,7 +14,11 @@ public static class QrLoginExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
-        builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
+        // One node keeps them in memory; several nodes share the database's rows.
+        builder.Services.AddSingleton(typeof(IExpiringStore<,>),
+            Data.DatabaseProviders.FromConfiguration(builder.Configuration) == Data.DatabaseProvider.Postgres
+                ? typeof(DatabaseExpiringStore<,>)
+                : typeof(InMemoryExpiringStore<,>));
         builder.Services.AddSingleton<QrSettingsStore>();
         foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
         {

@@ -647,6 +647,33 @@ namespace QrLoginPortal.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("QrLoginPortal.QrLogin.ExpiringEntry", b =>
+                {
+                    b.Property<string>("Store")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<Guid>("Version")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Store", "Key");
+
+                    b.HasIndex("Store", "ExpiresAt");
+
+                    b.ToTable("ExpiringEntries");
+                });
+
             modelBuilder.Entity("QrLoginPortal.QrLogin.QrSettings", b =>
                 {
                     b.Property<int>("Id")

@@ -661,6 +661,33 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("QrLoginPortal.QrLogin.ExpiringEntry", b =>
+                {
+                    b.Property<string>("Store")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Guid>("Version")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Store", "Key");
+
+                    b.HasIndex("Store", "ExpiresAt");
+
+                    b.ToTable("ExpiringEntries");
+                });
+
             modelBuilder.Entity("QrLoginPortal.QrLogin.QrSettings", b =>
                 {
                     b.Property<int>("Id")
