@@ -28,6 +28,9 @@ public sealed class WatchedTransactionNotifier(ITransactionNotifier inner) : ITr
 
     public Task PublishAsync(QrTransactionChanged change) => Delivers ? inner.PublishAsync(change) : Task.CompletedTask;
 
+    public Task AnnounceAsync(global::QrLoginPortal.Data.ApplicationDbContext db, QrTransactionChanged change, CancellationToken ct = default) =>
+        Delivers ? inner.AnnounceAsync(db, change, ct) : Task.CompletedTask;
+
     public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => inner.SubscribeAll(handler);
 
     public int SubscriptionCount => inner.SubscriptionCount;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Data;
 
 namespace QrLoginPortal.QrLogin;
 
@@ -13,7 +14,19 @@ public static class QrLoginExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+        if (DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            // Several nodes may share the database: changes travel by LISTEN/NOTIFY as well.
+            PostgresListener.Register(builder.Services);
+            builder.Services.AddSingleton<PostgresTransactionNotifier>();
+            builder.Services.AddSingleton<IPostgresChannel>(sp => sp.GetRequiredService<PostgresTransactionNotifier>());
+            builder.Services.AddSingleton<ITransactionNotifier>(sp => sp.GetRequiredService<PostgresTransactionNotifier>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+        }
+
         builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         builder.Services.AddSingleton<QrSettingsStore>();
         foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
