@@ -1,9 +1,12 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine]   (both when none is named)
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | multinode]   (audit and engine when none is named)
 // audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
 //         ticket, redeem) and the approval-to-push latency, on SQLite (EngineBenchmarks.cs).
+// multinode: two engine nodes on one PostgreSQL database (a throw-away cluster as the PostgreSQL tests
+//         start, or QRLOGIN_TEST_POSTGRES): approve → push p50/p99 on the same node and across nodes,
+//         alternately in one run (MultiNodeBenchmarks.cs).
 using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +16,12 @@ using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 
 var which = args.FirstOrDefault() ?? "all";
+if (which is "multinode")
+{
+    await QrLoginPortal.Benchmarks.MultiNodeBenchmarks.RunAsync();
+    return;
+}
+
 if (which is "engine" or "all")
 {
     await QrLoginPortal.Benchmarks.EngineBenchmarks.RunAsync();
