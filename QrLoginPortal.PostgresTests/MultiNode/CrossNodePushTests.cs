@@ -145,6 +145,25 @@ public sealed class CrossNodePushTests : IDisposable
         await approved.WaitAsync(Guard);
     }
 
+    [Fact]
+    public async Task NodeAStops_ACodeWaitedOnByAPageOnB_StaysApprovable()
+    {
+        await ListeningAsync(_nodeA, _nodeB);
+        var onB = await Engine(_nodeB).CreateAsync(Browser);
+        var onA = await Engine(_nodeA).CreateAsync(Browser);
+        var toldOnB = Waiter(_nodeB, onB.Id, c => c.State != QrTransactionState.Pending);
+        var toldOnA = Waiter(_nodeA, onA.Id, c => c.State != QrTransactionState.Pending);
+
+        // A graceful stop: node A cancels the codes of its own pages, which it can no longer serve.
+        _nodeA.Dispose();
+
+        Assert.Equal(QrTransactionState.Failed, (await toldOnA.WaitAsync(Guard)).State);
+        Assert.Equal(QrTransactionState.Pending, (await Engine(_nodeB).GetAsync(onB.Id, onB.Dsi))!.State);
+        Assert.Equal(AttemptResult.Approved,
+            await Engine(_nodeB).ApproveAsync(onB.Lsi, await _nodeB.UserIdAsync(PortalFactory.DemoEmail), false, null, null));
+        Assert.Equal(QrTransactionState.Success, (await toldOnB.WaitAsync(Guard)).State);
+    }
+
     private static QrLoginService Engine(PortalFactory node) => node.Services.GetRequiredService<QrLoginService>();
 
     private static Task ListeningAsync(params PortalFactory[] nodes) =>

@@ -35,6 +35,8 @@ public sealed class WatchedTransactionNotifier(ITransactionNotifier inner) : ITr
 
     public int SubscriptionCount => inner.SubscriptionCount;
 
+    public IReadOnlyCollection<Guid>? LocalWaitsWhenShared => inner.LocalWaitsWhenShared;
+
     private TaskCompletionSource Signal(Guid transactionId) =>
         _subscribed.GetOrAdd(transactionId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 

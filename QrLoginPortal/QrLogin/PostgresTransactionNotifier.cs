@@ -41,6 +41,8 @@ public sealed class PostgresTransactionNotifier(
 
     public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => _local.SubscribeAll(handler);
 
+    public IReadOnlyCollection<Guid>? LocalWaitsWhenShared => [.. _local.WaitedOn];
+
     public Task PublishAsync(QrTransactionChanged change)
     {
         Tell(change);

@@ -217,11 +217,13 @@ public sealed class QrLoginService(
     /// <summary>
     /// The portal is stopping: every PENDING code is cancelled and its page told, so a phone can no
     /// longer approve a code whose page will never be able to claim it. No new codes from now on.
+    /// With other nodes on the database, only the codes this node's pages and long polls wait on: the
+    /// others belong to pages on nodes that stay.
     /// </summary>
     public async Task<int> CancelPendingForShutdownAsync(CancellationToken ct = default)
     {
         ShuttingDown = true;
-        var cancelled = await CancelPendingAsync(ct);
+        var cancelled = await CancelPendingAsync(ct, notifier.LocalWaitsWhenShared);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
             details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
         return cancelled;
@@ -234,12 +236,18 @@ public sealed class QrLoginService(
         return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
     }
 
-    private async Task<int> CancelPendingAsync(CancellationToken ct)
+    /// <param name="only">When given, only these transactions (those still pending).</param>
+    private async Task<int> CancelPendingAsync(CancellationToken ct, IReadOnlyCollection<Guid>? only = null)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pending = await db.QrTransactions.AsNoTracking()
-            .Where(QrTransaction.IsPending).Select(t => t.Id).ToListAsync(ct);
+        var rows = db.QrTransactions.AsNoTracking().Where(QrTransaction.IsPending);
+        if (only is not null)
+        {
+            rows = rows.Where(t => only.Contains(t.Id));
+        }
+
+        var pending = await rows.Select(t => t.Id).ToListAsync(ct);
         var cancelled = 0;
         foreach (var id in pending)
         {

@@ -43,6 +43,13 @@ public interface ITransactionNotifier
 
     /// <summary>How many subscriptions are live: a waiting page that went away must not leave one behind.</summary>
     int SubscriptionCount { get; }
+
+    /// <summary>
+    /// What a stopping node cancels. Null on a node of its own: every pending code is its own. With other
+    /// nodes on the database: the transactions this node's pages and long polls wait on (a snapshot); the
+    /// rest stay approvable on the nodes that stay.
+    /// </summary>
+    IReadOnlyCollection<Guid>? LocalWaitsWhenShared { get; }
 }
 
 /// <summary>The transaction notifier of one node, on the portal's <see cref="KeyedNotifier{TKey, TMessage}"/>.</summary>
@@ -70,6 +77,9 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
 
     /// <summary>One node: nobody else to tell.</summary>
     public Task AnnounceAsync(ApplicationDbContext db, QrTransactionChanged change, CancellationToken ct = default) => Task.CompletedTask;
+
+    /// <summary>One node: every pending code is this node's.</summary>
+    public IReadOnlyCollection<Guid>? LocalWaitsWhenShared => null;
 
     /// <summary>
     /// Starts every subscriber's handler and returns without waiting for them: an approval or the
