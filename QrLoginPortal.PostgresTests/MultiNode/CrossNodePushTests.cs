@@ -78,6 +78,51 @@ public sealed class CrossNodePushTests : IDisposable
     }
 
     [Fact]
+    public async Task TheSweeperOfBExpiresACode_ThePageOnAIsToldItExpired()
+    {
+        await ListeningAsync(_nodeA, _nodeB);
+        var created = await Engine(_nodeA).CreateAsync(Browser);
+        var expired = Waiter(_nodeA, created.Id, c => c.State == QrTransactionState.Timeout);
+
+        _nodeB.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.True(await _nodeB.Services.GetRequiredService<QrSweeper>().ExpireOverdueAsync() >= 1);
+
+        await expired.WaitAsync(Guard);
+    }
+
+    [Fact]
+    public async Task ACodeCreatedAndApprovedOnB_ShowsInTheLiveTableOnA()
+    {
+        await ListeningAsync(_nodeA, _nodeB);
+        var seen = new List<QrTransactionChanged>();
+        var approvedSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = _nodeA.Services.GetRequiredService<ITransactionNotifier>().SubscribeAll(c =>
+        {
+            lock (seen)
+            {
+                seen.Add(c);
+            }
+
+            if (c.State == QrTransactionState.Success)
+            {
+                approvedSeen.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+
+        var created = await Engine(_nodeB).CreateAsync(Browser);
+        await Engine(_nodeB).ApproveAsync(created.Lsi, await _nodeB.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
+
+        await approvedSeen.Task.WaitAsync(Guard);
+        lock (seen)
+        {
+            Assert.All(seen, c => Assert.Equal(created.Id, c.Id));
+            Assert.Contains(seen, c => c.Created is { RequesterIp: "203.0.113.10" });
+        }
+    }
+
+    [Fact]
     public async Task ASessionEndedOnB_ReachesTheOpenPagesOnA()
     {
         await ListeningAsync(_nodeA, _nodeB);

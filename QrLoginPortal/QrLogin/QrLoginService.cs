@@ -205,7 +205,7 @@ public sealed class QrLoginService(
     /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
     public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
     {
-        var cancelled = await CancelPendingAsync(ct);
+        var cancelled = await CancelPendingAsync(only: null, ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
             $"{cancelled} pending transaction(s) cancelled", ct);
         return cancelled;
@@ -223,7 +223,7 @@ public sealed class QrLoginService(
     public async Task<int> CancelPendingForShutdownAsync(CancellationToken ct = default)
     {
         ShuttingDown = true;
-        var cancelled = await CancelPendingAsync(ct, notifier.LocalWaitsWhenShared);
+        var cancelled = await CancelPendingAsync(notifier.LocalWaitsWhenShared, ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
             details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
         return cancelled;
@@ -237,7 +237,7 @@ public sealed class QrLoginService(
     }
 
     /// <param name="only">When given, only these transactions (those still pending).</param>
-    private async Task<int> CancelPendingAsync(CancellationToken ct, IReadOnlyCollection<Guid>? only = null)
+    private async Task<int> CancelPendingAsync(IReadOnlyCollection<Guid>? only, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);

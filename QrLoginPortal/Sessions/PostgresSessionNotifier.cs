@@ -13,7 +13,7 @@ namespace QrLoginPortal.Sessions;
 /// </summary>
 public sealed class PostgresSessionNotifier(
     IDbContextFactory<ApplicationDbContext> dbFactory,
-    ILogger<InProcessSessionNotifier> localLogger) : ISessionNotifier, IPostgresChannel
+    ILogger<InProcessSessionNotifier> localLogger) : ISessionNotifier, QrLogin.IPostgresChannel
 {
     public const string ChannelName = "qrlogin_sessions";
 
@@ -29,7 +29,7 @@ public sealed class PostgresSessionNotifier(
     public Task PublishAsync(SessionsEnded ended) => _local.PublishAsync(ended);
 
     public Task AnnounceAsync(ApplicationDbContext db, SessionsEnded ended, CancellationToken ct = default) =>
-        PostgresListener.NotifyAsync(db, ChannelName, $"{_node} {(int)ended.Cause} {ended.SessionId?.ToString() ?? "-"} {ended.UserId}", ct);
+        QrLogin.PostgresListener.NotifyAsync(db, ChannelName, $"{_node} {(int)ended.Cause} {ended.SessionId?.ToString() ?? "-"} {ended.UserId}", ct);
 
     public void OnNotification(string payload)
     {

@@ -16,9 +16,9 @@ public static class SessionExtensions
     {
         if (DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Postgres)
         {
-            PostgresListener.Register(builder.Services);
+            QrLogin.PostgresListener.Register(builder.Services);
             builder.Services.AddSingleton<PostgresSessionNotifier>();
-            builder.Services.AddSingleton<IPostgresChannel>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
+            builder.Services.AddSingleton<QrLogin.IPostgresChannel>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
             builder.Services.AddSingleton<ISessionNotifier>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
         }
         else

@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using QrLoginPortal.Data;
 
-namespace QrLoginPortal.Data;
+namespace QrLoginPortal.QrLogin;
 
 /// <summary>A PostgreSQL notification channel a node listens on, and what it does with what it hears.</summary>
 public interface IPostgresChannel
@@ -35,7 +36,8 @@ public sealed class PostgresListenerOptions
 }
 
 /// <summary>
-/// The one listening connection of a node on a PostgreSQL database: <c>LISTEN</c>s on every
+/// The one listening connection of a node on a PostgreSQL database (beside <see cref="KeyedNotifier{TKey, TMessage}"/>,
+/// the portal's push, which both notifiers share): <c>LISTEN</c>s on every
 /// <see cref="IPostgresChannel"/> and hands each notification to it. A lost connection is reopened
 /// with a doubling wait, and each channel then re-reads what it may have missed.
 /// </summary>
