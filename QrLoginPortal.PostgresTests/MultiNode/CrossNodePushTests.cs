@@ -84,8 +84,9 @@ public sealed class CrossNodePushTests : IDisposable
         var created = await Engine(_nodeA).CreateAsync(Browser);
         var expired = Waiter(_nodeA, created.Id, c => c.State == QrTransactionState.Timeout);
 
+        // B's sweeper loop may expire it on this tick before the call does: either way B expires it.
         _nodeB.Clock.Advance(TimeSpan.FromMinutes(10));
-        Assert.True(await _nodeB.Services.GetRequiredService<QrSweeper>().ExpireOverdueAsync() >= 1);
+        await _nodeB.Services.GetRequiredService<QrSweeper>().ExpireOverdueAsync();
 
         await expired.WaitAsync(Guard);
     }
