@@ -105,6 +105,8 @@ public static class TransactionNotifierExtensions
     public static async Task<bool> CommitChangeAsync(this ITransactionNotifier notifier, ApplicationDbContext db, Func<Task<bool>> move,
         Audit.AuditEvent? audit, QrTransactionChanged change, CancellationToken ct)
     {
+        // All or nothing: a savepoint per SaveChanges inside it would only cost round trips.
+        db.Database.AutoSavepointsEnabled = false;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             if (!await move())

@@ -237,6 +237,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         IReadOnlyList<SessionsEnded> told, CancellationToken ct)
     {
         int ended;
+        db.Database.AutoSavepointsEnabled = false;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             ended = await end();
