@@ -165,6 +165,38 @@ public sealed class CrossNodePushTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterAReconnect_APageAlreadyToldOfItsApprovalIsNotToldAgain()
+    {
+        await ListeningAsync(_nodeA, _nodeB);
+        var listener = _nodeA.Services.GetRequiredService<PostgresListener>();
+        var created = await Engine(_nodeA).CreateAsync(Browser);
+        var approvals = 0;
+        var approved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = _nodeA.Services.GetRequiredService<ITransactionNotifier>().Subscribe(created.Id, c =>
+        {
+            if (c.State == QrTransactionState.Success)
+            {
+                Interlocked.Increment(ref approvals);
+                approved.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        await Engine(_nodeB).ApproveAsync(created.Lsi, await _nodeB.UserIdAsync(PortalFactory.DemoEmail), false, null, null);
+        await approved.Task.WaitAsync(Guard);
+
+        var lost = listener.Lost;
+        await TerminateAsync(await listener.Listening);
+        await lost.WaitAsync(Guard);
+        var back = listener.Listening;
+        _nodeA.Clock.Advance(TimeSpan.FromSeconds(1));
+        // Listening again only after it re-read what its waiters wait on (this approved code among them).
+        await back.WaitAsync(Guard);
+
+        Assert.Equal(1, approvals);
+    }
+
+    [Fact]
     public async Task NodeADiesRightAfterCommittingAnApproval_BHasTheApprovalItsAuditRowAndItsPush()
     {
         await ListeningAsync(_nodeA, _nodeB);
