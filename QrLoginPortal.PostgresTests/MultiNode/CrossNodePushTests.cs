@@ -165,6 +165,28 @@ public sealed class CrossNodePushTests : IDisposable
     }
 
     [Fact]
+    public async Task ASessionEndedOnBWhileAIsNotListening_ReachesTheOpenPagesOnAAfterTheReconnect()
+    {
+        await ListeningAsync(_nodeA, _nodeB);
+        var listener = _nodeA.Services.GetRequiredService<PostgresListener>();
+        var userId = await _nodeA.UserIdAsync(PortalFactory.DemoEmail);
+        var sessionId = await _nodeA.Services.GetRequiredService<SessionStore>().StartAsync(userId, "pwd", false, null, null);
+        var told = new TaskCompletionSource<SessionsEnded>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = _nodeA.Services.GetRequiredService<ISessionNotifier>().Subscribe(userId, e => { told.TrySetResult(e); return Task.CompletedTask; });
+
+        var lost = listener.Lost;
+        await TerminateAsync(await listener.Listening);
+        await lost.WaitAsync(Guard);
+        Assert.True(await _nodeB.Services.GetRequiredService<SessionStore>().EndAsync(sessionId, userId, "signed out", userId, null));
+        Assert.False(told.Task.IsCompleted);
+        var back = listener.Listening;
+        _nodeA.Clock.Advance(TimeSpan.FromSeconds(1));
+        await back.WaitAsync(Guard);
+
+        Assert.True((await told.Task.WaitAsync(Guard)).Ends(sessionId));
+    }
+
+    [Fact]
     public async Task AfterAReconnect_APageAlreadyToldOfItsApprovalIsNotToldAgain()
     {
         await ListeningAsync(_nodeA, _nodeB);
