@@ -1,11 +1,14 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine]   (both when none is named)
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | multinode]   (audit and engine when none is named)
 // audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
 //         ticket, redeem) and the approval-to-push latency, on SQLite (EngineBenchmarks.cs).
 // load:   whole QR sign-ins through the REST API over HTTP on loopback against the portal as its own
 //         process, 16 clients (LoadBenchmark.cs); not part of "all" (it starts a server).
+// multinode: two engine nodes on one PostgreSQL database (a throw-away cluster as the PostgreSQL tests
+//         start, or QRLOGIN_TEST_POSTGRES): approve → push p50/p99 on the same node and across nodes,
+//         alternately in one run (MultiNodeBenchmarks.cs).
 using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +21,12 @@ var which = args.FirstOrDefault() ?? "all";
 if (which == "load")
 {
     await QrLoginPortal.Benchmarks.LoadBenchmark.RunAsync();
+    return;
+}
+
+if (which is "multinode")
+{
+    await QrLoginPortal.Benchmarks.MultiNodeBenchmarks.RunAsync();
     return;
 }
 

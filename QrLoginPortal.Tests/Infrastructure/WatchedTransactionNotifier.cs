@@ -28,9 +28,14 @@ public sealed class WatchedTransactionNotifier(ITransactionNotifier inner) : ITr
 
     public Task PublishAsync(QrTransactionChanged change) => Delivers ? inner.PublishAsync(change) : Task.CompletedTask;
 
+    public Task AnnounceAsync(global::QrLoginPortal.Data.ApplicationDbContext db, QrTransactionChanged change, CancellationToken ct = default) =>
+        Delivers ? inner.AnnounceAsync(db, change, ct) : Task.CompletedTask;
+
     public IDisposable SubscribeAll(Func<QrTransactionChanged, Task> handler) => inner.SubscribeAll(handler);
 
     public int SubscriptionCount => inner.SubscriptionCount;
+
+    public IReadOnlyCollection<Guid>? LocalWaitsWhenShared => inner.LocalWaitsWhenShared;
 
     private TaskCompletionSource Signal(Guid transactionId) =>
         _subscribed.GetOrAdd(transactionId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -17,6 +17,12 @@ public sealed class KeyedNotifier<TKey, TMessage>(ILogger logger, IEqualityCompa
     /// <summary>How many subscriptions are live: a page that went away must not leave one behind.</summary>
     public int SubscriptionCount => _subscriptions.Values.Sum(s => s.Length);
 
+    /// <summary>Whether anyone here waits on <paramref name="key"/>: another node's change is worth reading only then.</summary>
+    public bool HasSubscribers(TKey key) => _subscriptions.ContainsKey(key);
+
+    /// <summary>The keys someone here waits on (a snapshot): what a node re-reads after it missed changes.</summary>
+    public IReadOnlyList<TKey> Keys => [.. _subscriptions.Keys];
+
     /// <summary>Calls <paramref name="handler"/> for every message published under <paramref name="key"/> until the handle is disposed.</summary>
     public IDisposable Subscribe(TKey key, Func<TMessage, Task> handler)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Data;
 
 namespace QrLoginPortal.QrLogin;
 
@@ -13,12 +14,21 @@ public static class QrLoginExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
-        // One node keeps them in memory; several nodes share the database's rows.
-        builder.Services.AddSingleton(typeof(IExpiringStore<,>),
-            Data.DatabaseProviders.FromConfiguration(builder.Configuration) == Data.DatabaseProvider.Postgres
-                ? typeof(DatabaseExpiringStore<,>)
-                : typeof(InMemoryExpiringStore<,>));
+        if (DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            // Several nodes may share the database: changes travel by LISTEN/NOTIFY as well, and
+            // short-lived entries (authn flows, print sheets) are rows every node reads.
+            PostgresListener.Register(builder.Services);
+            builder.Services.AddSingleton<PostgresTransactionNotifier>();
+            builder.Services.AddSingleton<IPostgresChannel>(sp => sp.GetRequiredService<PostgresTransactionNotifier>());
+            builder.Services.AddSingleton<ITransactionNotifier>(sp => sp.GetRequiredService<PostgresTransactionNotifier>());
+            builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(DatabaseExpiringStore<,>));
+        }
+        else
+        {
+            builder.Services.AddSingleton<ITransactionNotifier, InProcessTransactionNotifier>();
+            builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
+        }
         builder.Services.AddSingleton<QrSettingsStore>();
         foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
         {

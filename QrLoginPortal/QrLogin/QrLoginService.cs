@@ -69,12 +69,18 @@ public sealed class QrLoginService(
             };
 
             await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var created = new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
+                Created: new QrTransactionCreated(transaction.CreatedAt, transaction.ExpiresAt, transaction.RequesterIp, transaction.RequesterUserAgent));
             db.QrTransactions.Add(transaction);
             db.AuditEvents.Add(audit.Create(AuditTypes.QrCreate, AuditOutcomes.Success, subject: transaction.Id.ToString(),
                 ip: transaction.RequesterIp, details: $"profile {profileId}, expires in {settings.ExpirySeconds}s"));
             try
             {
-                await db.SaveChangesAsync(ct);
+                await notifier.CommitChangeAsync(db, async () =>
+                {
+                    await db.SaveChangesAsync(ct);
+                    return true;
+                }, audit: null, created, ct);
             }
             catch (DbUpdateException) when (attempt < 5)
             {
@@ -82,8 +88,6 @@ public sealed class QrLoginService(
                 continue;
             }
 
-            await notifier.PublishAsync(new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
-                Created: new QrTransactionCreated(transaction.CreatedAt, transaction.ExpiresAt, transaction.RequesterIp, transaction.RequesterUserAgent)));
             return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
         }
     }
@@ -141,15 +145,12 @@ public sealed class QrLoginService(
 
         if (request.ScannedAt is null)
         {
-            var marked = await db.QrTransactions
-                .Where(t => t.Id == request.Id && t.ScannedAt == null)
-                .Where(QrTransaction.AttemptableAt(now))
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.ScannedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-            if (marked == 1)
-            {
-                await audit.WriteAsync(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip, ct: ct);
-                await notifier.PublishAsync(new QrTransactionChanged(request.Id, QrTransactionState.Pending, Scanned: true, now));
-            }
+            await notifier.CommitChangeAsync(db, async () => await db.QrTransactions
+                    .Where(t => t.Id == request.Id && t.ScannedAt == null)
+                    .Where(QrTransaction.AttemptableAt(now))
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.ScannedAt, now).SetProperty(t => t.UpdatedAt, now), ct) == 1,
+                audit.Create(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip),
+                new QrTransactionChanged(request.Id, QrTransactionState.Pending, Scanned: true, now), ct);
         }
 
         return new ApprovalRequest(request.Id, request.RequesterIp, request.RequesterUserAgent, request.CreatedAt, request.ExpiresAt);
@@ -178,15 +179,10 @@ public sealed class QrLoginService(
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id && t.DsiHash == dsiHash),
-            QrTransactionState.Failed, now, also: null, ct);
-        if (cancelled)
-        {
-            await audit.WriteAsync(AuditTypes.QrCancel, AuditOutcomes.Success, subject: id.ToString(), ip: ip, details: "cancelled by the browser", ct: ct);
-            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now));
-        }
-
-        return cancelled;
+        return await notifier.CommitChangeAsync(db,
+            () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id && t.DsiHash == dsiHash), QrTransactionState.Failed, now, also: null, ct),
+            audit.Create(AuditTypes.QrCancel, AuditOutcomes.Success, subject: id.ToString(), ip: ip, details: "cancelled by the browser"),
+            new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now), ct);
     }
 
     /// <summary>An administrator cancels a PENDING transaction (e.g. a phishing attempt): it turns FAILED and its page is told at once.</summary>
@@ -194,12 +190,13 @@ public sealed class QrLoginService(
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var cancelled = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct);
-        await audit.WriteAsync(AuditTypes.QrCancel, cancelled ? AuditOutcomes.Success : AuditOutcomes.Refused, adminUserId,
-            id.ToString(), ip, cancelled ? "cancelled by an administrator" : "not pending any more", ct);
-        if (cancelled)
+        var cancelled = await notifier.CommitChangeAsync(db,
+            () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct),
+            audit.Create(AuditTypes.QrCancel, AuditOutcomes.Success, adminUserId, id.ToString(), ip, "cancelled by an administrator"),
+            new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true), ct);
+        if (!cancelled)
         {
-            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
+            await audit.WriteAsync(AuditTypes.QrCancel, AuditOutcomes.Refused, adminUserId, id.ToString(), ip, "not pending any more", ct);
         }
 
         return cancelled;
@@ -208,7 +205,7 @@ public sealed class QrLoginService(
     /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
     public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
     {
-        var cancelled = await CancelPendingAsync(ct);
+        var cancelled = await CancelPendingAsync(only: null, ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
             $"{cancelled} pending transaction(s) cancelled", ct);
         return cancelled;
@@ -220,11 +217,13 @@ public sealed class QrLoginService(
     /// <summary>
     /// The portal is stopping: every PENDING code is cancelled and its page told, so a phone can no
     /// longer approve a code whose page will never be able to claim it. No new codes from now on.
+    /// With other nodes on the database, only the codes this node's pages and long polls wait on: the
+    /// others belong to pages on nodes that stay.
     /// </summary>
     public async Task<int> CancelPendingForShutdownAsync(CancellationToken ct = default)
     {
         ShuttingDown = true;
-        var cancelled = await CancelPendingAsync(ct);
+        var cancelled = await CancelPendingAsync(notifier.LocalWaitsWhenShared, ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
             details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
         return cancelled;
@@ -237,19 +236,26 @@ public sealed class QrLoginService(
         return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
     }
 
-    private async Task<int> CancelPendingAsync(CancellationToken ct)
+    /// <param name="only">When given, only these transactions (those still pending).</param>
+    private async Task<int> CancelPendingAsync(IReadOnlyCollection<Guid>? only, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pending = await db.QrTransactions.AsNoTracking()
-            .Where(QrTransaction.IsPending).Select(t => t.Id).ToListAsync(ct);
+        var rows = db.QrTransactions.AsNoTracking().Where(QrTransaction.IsPending);
+        if (only is not null)
+        {
+            rows = rows.Where(t => only.Contains(t.Id));
+        }
+
+        var pending = await rows.Select(t => t.Id).ToListAsync(ct);
         var cancelled = 0;
         foreach (var id in pending)
         {
-            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct))
+            if (await notifier.CommitChangeAsync(db,
+                    () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id), QrTransactionState.Failed, now, also: null, ct),
+                    audit: null, new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true), ct))
             {
                 cancelled++;
-                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: false, now, CancelledByAdmin: true));
             }
         }
 
@@ -306,13 +312,17 @@ public sealed class QrLoginService(
         {
             var approverIp = Truncate(ip, 64);
             var approverAgent = Truncate(userAgent, 512);
-            changed = await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
-                approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
-                    .SetProperty(t => t.UserId, userId)
-                    .SetProperty(t => t.KeepSignedIn, keepSignedIn)
-                    .SetProperty(t => t.ApproverIp, approverIp)
-                    .SetProperty(t => t.ApproverUserAgent, approverAgent)
-                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct);
+            changed = await notifier.CommitChangeAsync(db,
+                () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
+                    approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
+                        .SetProperty(t => t.UserId, userId)
+                        .SetProperty(t => t.KeepSignedIn, keepSignedIn)
+                        .SetProperty(t => t.ApproverIp, approverIp)
+                        .SetProperty(t => t.ApproverUserAgent, approverAgent)
+                        .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
+                audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, approve ? null : "I did not try to sign in"),
+                new QrTransactionChanged(foundId, approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now,
+                    UserId: userId), ct);
         }
 
         if (!changed)
@@ -328,9 +338,6 @@ public sealed class QrLoginService(
             return AttemptResult.NotAvailable;
         }
 
-        await audit.WriteAsync(type, AuditOutcomes.Success, userId, id.ToString(), ip, approve ? null : "I did not try to sign in", ct);
-        await notifier.PublishAsync(new QrTransactionChanged(id!.Value,
-            approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now, UserId: userId));
         return approve ? AttemptResult.Approved : AttemptResult.Denied;
     }
 

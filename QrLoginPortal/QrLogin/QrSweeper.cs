@@ -28,18 +28,15 @@ public sealed class QrSweeper(
         var expired = 0;
         foreach (var id in overdue)
         {
-            if (await QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.OverdueAt(now)),
-                    QrTransactionState.Timeout, now, also: null, ct))
+            // Each expiry commits with its audit row and its notification, as every state change does.
+            if (await notifier.CommitChangeAsync(db,
+                    () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.OverdueAt(now)),
+                        QrTransactionState.Timeout, now, also: null, ct),
+                    audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()),
+                    new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now), ct))
             {
                 expired++;
-                db.AuditEvents.Add(audit.Create(AuditTypes.QrExpire, AuditOutcomes.Success, subject: id.ToString()));
-                await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Timeout, Scanned: false, now));
             }
-        }
-
-        if (expired > 0)
-        {
-            await db.SaveChangesAsync(ct);
         }
 
         return expired;

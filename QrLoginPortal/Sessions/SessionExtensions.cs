@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using QrLoginPortal.Data;
 
 namespace QrLoginPortal.Sessions;
 
@@ -13,7 +14,18 @@ public static class SessionExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSessions(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
+        if (DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            QrLogin.PostgresListener.Register(builder.Services);
+            builder.Services.AddSingleton<PostgresSessionNotifier>();
+            builder.Services.AddSingleton<QrLogin.IPostgresChannel>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
+            builder.Services.AddSingleton<ISessionNotifier>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
+        }
+        else
+        {
+            builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
+        }
+
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<NewSignInNotices>();
         SessionEndingUserManager.Register(builder.Services);

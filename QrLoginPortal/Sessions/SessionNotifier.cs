@@ -1,3 +1,5 @@
+using QrLoginPortal.Data;
+
 namespace QrLoginPortal.Sessions;
 
 /// <summary>Why a browser's session ended, as far as its open pages need to say so.</summary>
@@ -22,15 +24,20 @@ public sealed record SessionsEnded(string UserId, Guid? SessionId, SessionEndCau
 
 /// <summary>
 /// Tells the open interactive pages of a user that sessions of theirs ended, so a signed-out browser
-/// loses its page at once instead of at the next revalidation. Keyed by user id. In-process today;
-/// another node's bus can implement this interface later (as <see cref="QrLogin.ITransactionNotifier"/>).
+/// loses its page at once instead of at the next revalidation. Keyed by user id. As
+/// <see cref="QrLogin.ITransactionNotifier"/>: announced inside the database transaction that ends the
+/// sessions (other nodes), published after its commit (this node).
 /// </summary>
 public interface ISessionNotifier
 {
     /// <summary>Calls <paramref name="handler"/> whenever sessions of <paramref name="userId"/> end, until the handle is disposed.</summary>
     IDisposable Subscribe(string userId, Func<SessionsEnded, Task> handler);
 
+    /// <summary>Tells this node's pages of committed ended sessions; returns without waiting for them.</summary>
     Task PublishAsync(SessionsEnded ended);
+
+    /// <summary>Tells the other nodes of <paramref name="ended"/> as part of <paramref name="db"/>'s open transaction (nothing on one node).</summary>
+    Task AnnounceAsync(ApplicationDbContext db, SessionsEnded ended, CancellationToken ct = default);
 
     /// <summary>How many subscriptions are live: a closed page must not leave one behind.</summary>
     int SubscriptionCount { get; }
@@ -44,6 +51,15 @@ public sealed class InProcessSessionNotifier(ILogger<InProcessSessionNotifier> l
     public int SubscriptionCount => _notifier.SubscriptionCount;
 
     public IDisposable Subscribe(string userId, Func<SessionsEnded, Task> handler) => _notifier.Subscribe(userId, handler);
+
+    /// <summary>Whether a page here belongs to <paramref name="userId"/>.</summary>
+    public bool IsWaitedOn(string userId) => _notifier.HasSubscribers(userId);
+
+    /// <summary>The users with a page open here (a snapshot).</summary>
+    public IReadOnlyList<string> WaitedOn => _notifier.Keys;
+
+    /// <summary>One node: nobody else to tell.</summary>
+    public Task AnnounceAsync(ApplicationDbContext db, SessionsEnded ended, CancellationToken ct = default) => Task.CompletedTask;
 
     /// <summary>Starts every subscriber's handler and returns without waiting: ending a session must not wait on a slow page.</summary>
     public Task PublishAsync(SessionsEnded ended)

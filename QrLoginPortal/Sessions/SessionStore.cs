@@ -172,17 +172,12 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ended = await db.UserSessions
-            .Where(s => s.Id == sessionId && s.UserId == userId).Where(UserSession.IsOpen)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
-        if (ended == 1)
-        {
-            await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, sessionId.ToString(), ip,
-                $"{reason} (user {userId})", ct);
-            await PublishAsync(new SessionsEnded(userId, sessionId, cause));
-        }
-
-        return ended == 1;
+        return await CommitEndedAsync(db,
+            async () => await db.UserSessions
+                .Where(s => s.Id == sessionId && s.UserId == userId).Where(UserSession.IsOpen)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct),
+            _ => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, sessionId.ToString(), ip, $"{reason} (user {userId})"),
+            [new SessionsEnded(userId, sessionId, cause)], ct) == 1;
     }
 
     /// <summary>Ends every open session of <paramref name="userId"/> (lock, password reset by an admin, …).</summary>
@@ -191,17 +186,12 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ended = await db.UserSessions
-            .Where(s => s.UserId == userId).Where(UserSession.IsOpen)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
-        if (ended > 0)
-        {
-            await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip,
-                $"{reason}: {ended} session(s) ended", ct);
-            await PublishAsync(new SessionsEnded(userId, null, cause));
-        }
-
-        return ended;
+        return await CommitEndedAsync(db,
+            async () => await db.UserSessions
+                .Where(s => s.UserId == userId).Where(UserSession.IsOpen)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct),
+            ended => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip, $"{reason}: {ended} session(s) ended"),
+            [new SessionsEnded(userId, null, cause)], ct);
     }
 
     /// <summary>
@@ -221,20 +211,64 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         }
 
         // Only the sessions listed (and still open): one that starts meanwhile was not "another browser" when asked.
-        var ended = await db.UserSessions
-            .Where(s => others.Contains(s.Id)).Where(UserSession.IsOpen)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
-        await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
-            $"{reason}: {ended} session(s) ended, session {keepSessionId} kept", ct);
-        foreach (var id in others)
+        var ended = await CommitEndedAsync(db,
+            async () => await db.UserSessions
+                .Where(s => others.Contains(s.Id)).Where(UserSession.IsOpen)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct),
+            ended => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
+                $"{reason}: {ended} session(s) ended, session {keepSessionId} kept"),
+            [.. others.Select(id => new SessionsEnded(userId, id, SessionEndCause.SignedOut))], ct);
+        if (ended == 0)
         {
-            await PublishAsync(new SessionsEnded(userId, id, SessionEndCause.SignedOut));
+            // They ended meanwhile by other hands; the audit says that this request ended none.
+            await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
+                $"{reason}: 0 session(s) ended, session {keepSessionId} kept", ct);
         }
 
         return ended;
     }
 
-    private Task PublishAsync(SessionsEnded ended) => notifier?.PublishAsync(ended) ?? Task.CompletedTask;
+    /// <summary>
+    /// Ends sessions with <paramref name="end"/> (returns how many), and when any ended commits its audit
+    /// event and the announcement to the other nodes in the same database transaction; then tells this
+    /// node's pages. A committed sign-out is thus always audited and heard by every node.
+    /// </summary>
+    private async Task<int> CommitEndedAsync(ApplicationDbContext db, Func<Task<int>> end, Func<int, AuditEvent> auditOf,
+        IReadOnlyList<SessionsEnded> told, CancellationToken ct)
+    {
+        int ended;
+        db.Database.AutoSavepointsEnabled = false;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            ended = await end();
+            if (ended == 0)
+            {
+                return 0;
+            }
+
+            db.AuditEvents.Add(auditOf(ended));
+            await db.SaveChangesAsync(ct);
+            if (notifier is not null)
+            {
+                foreach (var ending in told)
+                {
+                    await notifier.AnnounceAsync(db, ending, ct);
+                }
+            }
+
+            await transaction.CommitAsync(ct);
+        }
+
+        if (notifier is not null)
+        {
+            foreach (var ending in told)
+            {
+                await notifier.PublishAsync(ending);
+            }
+        }
+
+        return ended;
+    }
 
     /// <summary>The user's sessions, open ones first, then the most recent ended ones.</summary>
     public async Task<IReadOnlyList<SessionView>> ListAsync(string userId, int recentEnded = 10, CancellationToken ct = default)
