@@ -205,15 +205,6 @@ public sealed class QrLoginService(
         return cancelled;
     }
 
-    /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
-    public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
-    {
-        var cancelled = await CancelPendingAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
-            $"{cancelled} pending transaction(s) cancelled", ct);
-        return cancelled;
-    }
-
     /// <summary>True once the portal is stopping: no new codes, and pages told why their code ended.</summary>
     public bool ShuttingDown { get; private set; }
 
@@ -224,20 +215,17 @@ public sealed class QrLoginService(
     public async Task<int> CancelPendingForShutdownAsync(CancellationToken ct = default)
     {
         ShuttingDown = true;
-        var cancelled = await CancelPendingAsync(ct);
+        var cancelled = await CancelEveryPendingAsync(ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
             details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
         return cancelled;
     }
 
-    /// <summary>How many codes are PENDING: what <see cref="CancelAllPendingAsync"/> would cancel now.</summary>
-    public async Task<int> CountPendingAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
-    }
-
-    private async Task<int> CancelPendingAsync(CancellationToken ct)
+    /// <summary>
+    /// Every PENDING transaction → FAILED, each page told it was cancelled; returns how many. The caller audits
+    /// why (an administrator stopping a phishing campaign, or the shutdown).
+    /// </summary>
+    public async Task<int> CancelEveryPendingAsync(CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
