@@ -24,6 +24,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     /// <summary>The token server's signing and encryption keys, shared by every node (see <see cref="ServerKeyRing"/>).</summary>
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
 
+    /// <summary>Rate-limit counters every node shares on PostgreSQL (<see cref="PostgresLimitCounters"/>); unused on SQLite (one node counts in memory).</summary>
+    public DbSet<LimitCounter> LimitCounters => Set<LimitCounter>();
+
     /// <summary>The Data Protection key ring, shared by every node (cookies, antiforgery and the binding cookie made on one are read on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
