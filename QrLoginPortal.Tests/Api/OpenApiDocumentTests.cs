@@ -136,6 +136,35 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.PublicPortalFactor
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    /// <summary>
+    /// The handlers that answer with typed results list every status they can answer and the schema of each JSON
+    /// body: a client generated from the document then knows the 404 of a used code or the 429 of a spent budget.
+    /// </summary>
+    [Theory]
+    [InlineData("AttemptQrTransaction", "200:AttemptAssertion 204 400:ApiError 401 403:ApiError 404:ApiError 413:ApiError 429:ApiError")]
+    // Two 200 shapes (a step, or the success): the document keeps one schema per status, the last declared.
+    [InlineData("ModuleChainAuthenticate", "200:ModuleChainSuccess 400:ApiError 401 403:ApiError 413:ApiError 429:ApiError 503:ApiError")]
+    [InlineData("ModuleChainSingleSignOn", "200 302 400 403:ApiError 429")]
+    [InlineData("Token", "200:TokenResponse 400:TokenError 401:TokenError 429:TokenError")]
+    public async Task ConvertedOperations_ListEveryStatus_AndTheSchemaOfEachJsonBody(string operationId, string expected)
+    {
+        var document = JsonDocument.Parse(await portal.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+        var operation = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => o.Value))
+            .Single(o => o.TryGetProperty("operationId", out var id) && id.GetString() == operationId);
+
+        var listed = operation.GetProperty("responses").EnumerateObject().Select(r =>
+        {
+            var schema = r.Value.TryGetProperty("content", out var content)
+                ? content.EnumerateObject().Select(c => c.Value.TryGetProperty("schema", out var x) && x.TryGetProperty("$ref", out var reference)
+                    ? reference.GetString()!.Split('/')[^1] : null).FirstOrDefault(x => x is not null)
+                : null;
+            return schema is null ? r.Name : $"{r.Name}:{schema}";
+        }).Order(StringComparer.Ordinal);
+
+        Assert.Equal(expected, string.Join(" ", listed));
+    }
+
     /// <summary>"METHOD /path" of every API endpoint the portal protects with an authorization policy.</summary>
     private HashSet<string> SecuredOperations() =>
         portal.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints

@@ -248,7 +248,7 @@ public sealed class QrLoginPanelTests : BunitContext
         var cut = RenderPanel();
         WaitForLink(cut);
 
-        await _engine.Service.CancelAllPendingAsync("admin-1", null);
+        await _engine.Service.CancelEveryPendingAsync();
 
         cut.WaitForAssertion(() => Assert.Contains("cancelled by an administrator", cut.Markup));
     }

@@ -87,7 +87,9 @@ public sealed class AttemptLimiterTests
         Assert.Equal((3, 10), (Of(PasswordThrottle.Use).PerKey, Of(PasswordThrottle.Use).PerAddress));
         Assert.Equal((10, 20), (Of(ClientSecretThrottle.Use).PerAddress, Of(ClientSecretThrottle.Use).Shared));
         Assert.Equal(1000, Of(BadgeService.FailureLimiter).Shared);
-        Assert.IsType<InMemoryLimitCounters>(services.GetRequiredService<ILimitCounters>());
+        // One node counts in memory; several on PostgreSQL count in the database they share.
+        Assert.IsType(TestDatabase.DefaultProvider == global::QrLoginPortal.Data.DatabaseProvider.Postgres
+            ? typeof(PostgresLimitCounters) : typeof(InMemoryLimitCounters), services.GetRequiredService<ILimitCounters>());
     }
 
     [Fact]

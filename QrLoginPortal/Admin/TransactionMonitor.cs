@@ -50,6 +50,7 @@ public sealed class TransactionMonitor(
     QrLoginService qrLogin,
     QrSettingsStore settings,
     AdminGuard guard,
+    AuditLog audit,
     TimeProvider clock)
 {
     public async Task<IReadOnlyList<TransactionRow>> ListAsync(TransactionFilter filter, int take = 200, CancellationToken ct = default)
@@ -149,7 +150,12 @@ public sealed class TransactionMonitor(
         return await qrLogin.CancelByAdminAsync(id, actor.UserId!, actor.Ip, ct);
     }
 
-    public Task<int> CountPendingAsync(CancellationToken ct = default) => qrLogin.CountPendingAsync(ct);
+    /// <summary>How many codes are PENDING: what <see cref="StopAllAsync"/> would cancel now.</summary>
+    public async Task<int> CountPendingAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
+    }
 
     /// <summary>For an active phishing campaign: cancels every pending code and switches QR sign-in off until re-enabled.</summary>
     public async Task<int> StopAllAsync(AdminActor actor, CancellationToken ct = default)
@@ -163,7 +169,10 @@ public sealed class TransactionMonitor(
             throw new InvalidOperationException($"QR sign-in could not be switched off: {string.Join(" ", errors.Values)}");
         }
 
-        return await qrLogin.CancelAllPendingAsync(actor.UserId!, actor.Ip, ct);
+        var cancelled = await qrLogin.CancelEveryPendingAsync(ct);
+        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, actor.UserId, "qr-transactions", actor.Ip,
+            $"{cancelled} pending transaction(s) cancelled", ct);
+        return cancelled;
     }
 
     public async Task ResumeAsync(AdminActor actor, CancellationToken ct = default)

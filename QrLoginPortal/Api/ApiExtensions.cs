@@ -109,17 +109,12 @@ public static class ApiExtensions
     public static IEndpointRouteBuilder MapQrLoginApi(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapPost(TokenPath, IssueTokenAsync).DisableAntiforgery()
-            .WithTags(ApiDocument.Tags.Token)
-            .Produces(StatusCodes.Status200OK, contentType: "application/json")
-            .Produces(StatusCodes.Status400BadRequest, contentType: "application/json")
-            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
-            .WithName("Token")
-            .WithSummary("OAuth2 client-credentials token: form fields grant_type=client_credentials, client_id, client_secret.");
+        TokenEndpoint.Map(app);
 
         // Every secured operation may answer 401 (no or a bad token) and 403 (an entitlement it lacks).
         var secured = app.MapGroup("").RequireAuthorization(BearerPolicy).DisableAntiforgery()
-            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized),
+            // typeof(void): a status without a type is left out of the document.
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void)),
                 new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ApiError), ["application/json"]));
         QrEndpoints.Map(app, secured);
         AttemptEndpoint.Map(app);
@@ -142,36 +137,4 @@ public static class ApiExtensions
             // Swagger UI's own colours fall below WCAG contrast; this sheet darkens them.
             options.InjectStylesheet("/api-docs.css");
         });
-
-    /// <summary>
-    /// The client-credentials grant: OpenIddict has authenticated the client by then; the token it
-    /// gets names the client and carries its entitlements.
-    /// </summary>
-    private static async Task<IResult> IssueTokenAsync(HttpContext context, IOpenIddictApplicationManager applications)
-    {
-        var request = context.GetOpenIddictServerRequest();
-        if (request is null || !request.IsClientCredentialsGrantType() || request.ClientId is null
-            || await applications.FindByClientIdAsync(request.ClientId) is not { } application)
-        {
-            return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
-            {
-                [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.UnsupportedGrantType,
-                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Only the client_credentials grant is supported.",
-            }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
-        }
-
-        var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, request.ClientId);
-        identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application) ?? request.ClientId);
-        foreach (var permission in await applications.GetPermissionsAsync(application))
-        {
-            if (permission.StartsWith(ApiEntitlements.PermissionPrefix, StringComparison.Ordinal))
-            {
-                identity.AddClaim(new Claim(ApiEntitlements.ClaimType, permission[ApiEntitlements.PermissionPrefix.Length..]));
-            }
-        }
-
-        identity.SetDestinations(_ => [Destinations.AccessToken]);
-        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }
 }

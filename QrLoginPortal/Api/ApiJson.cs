@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace QrLoginPortal.Api;
 
@@ -9,7 +10,7 @@ public static class ApiJson
     public const int MaxBodyBytes = 64 * 1024;
 
     /// <returns>The body (null when there is none), or the 400 to answer instead.</returns>
-    public static async Task<(T? Body, IResult? Error)> ReadOptionalAsync<T>(HttpContext context, string example) where T : class
+    public static async Task<(T? Body, JsonHttpResult<ApiError>? Error)> ReadOptionalAsync<T>(HttpContext context, string example) where T : class
     {
         using var buffer = new MemoryStream();
         try
@@ -54,10 +55,10 @@ public static class ApiJson
         }
     }
 
-    private static IResult TooLarge()
+    private static JsonHttpResult<ApiError> TooLarge()
     {
         var message = $"The body is larger than {MaxBodyBytes / 1024} KB.";
-        return Results.Json(new ApiError("body_too_large", message, new Dictionary<string, string> { ["body"] = message }),
+        return TypedResults.Json(new ApiError("body_too_large", message, new Dictionary<string, string> { ["body"] = message }),
             statusCode: StatusCodes.Status413PayloadTooLarge);
     }
 }

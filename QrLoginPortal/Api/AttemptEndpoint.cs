@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Validation.AspNetCore;
@@ -36,16 +37,17 @@ public static class AttemptEndpoint
             .RequireAuthorization(Policy)
             .DisableAntiforgery()
             .WithTags(ApiDocument.Tags.Qr)
-            .Produces(StatusCodes.Status204NoContent)
+            // The typed results declare 200 {assertion} and 204; the JSON errors' statuses are chosen at run time.
             .Produces(StatusCodes.Status401Unauthorized)
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status403Forbidden)
             .Produces<ApiError>(StatusCodes.Status404NotFound)
+            .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge)
             .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithName("AttemptQrTransaction")
             .WithSummary("Complete a PENDING transaction with its lsi: 204, or 200 {assertion} (a signed JWT, keys at /.well-known/jwks) with returnJwt=true.");
 
-    private static async Task<IResult> AttemptAsync(HttpContext context, Guid id, string? returnJwt, QrLoginService qrLogin,
+    private static async Task<Results<NoContent, Ok<AttemptAssertion>, JsonHttpResult<ApiError>, UnauthorizedHttpResult, ApiError.RetryLaterResult>> AttemptAsync(HttpContext context, Guid id, string? returnJwt, QrLoginService qrLogin,
         IDbContextFactory<ApplicationDbContext> dbFactory, SignedJwts jwts, TimeProvider clock)
     {
         // Read within the API's body cap: a huge body is refused before it is parsed.
@@ -91,7 +93,7 @@ public static class AttemptEndpoint
             userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
             if (userId is null)
             {
-                return Results.Unauthorized();
+                return TypedResults.Unauthorized();
             }
         }
 
@@ -114,9 +116,9 @@ public static class AttemptEndpoint
 
         if (!string.Equals(returnJwt, "true", StringComparison.OrdinalIgnoreCase))
         {
-            return Results.NoContent();
+            return TypedResults.NoContent();
         }
 
-        return Results.Ok(new AttemptAssertion(jwts.Create(context, [new Claim("sub", userId), new Claim("txn", id.ToString())], isApiClient ? user.ClientId() : null)));
+        return TypedResults.Ok(new AttemptAssertion(jwts.Create(context, [new Claim("sub", userId), new Claim("txn", id.ToString())], isApiClient ? user.ClientId() : null)));
     }
 }

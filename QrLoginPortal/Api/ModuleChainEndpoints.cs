@@ -7,6 +7,11 @@ using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.SignIn;
+using Answer = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.ModuleChainStep>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.ModuleChainSuccess>,
+    Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<QrLoginPortal.Api.ApiError>,
+    QrLoginPortal.Api.ApiError.RetryLaterResult>;
 
 namespace QrLoginPortal.Api;
 
@@ -51,9 +56,11 @@ public static class ModuleChainEndpoints
         secured.MapPost(Path, AuthenticateAsync)
             .AddEndpointFilter(new RequireEntitlement(ApiEntitlements.AuthenticateAnyUser))
             .Accepts<ModuleChainRequest>("application/json")
-            .Produces<ModuleChainStep>()
-            .Produces<ModuleChainSuccess>()
+            // The typed results declare the 200 answers; the JSON errors' statuses are chosen at run time.
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
+            .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
+            .Produces<ApiError>(StatusCodes.Status503ServiceUnavailable)
             .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainAuthenticate")
             .WithSummary("Module chain (needs authenticateAnyUser): {nextModule:\"QrCodeAuthentication\"} makes a QR code; " +
@@ -62,7 +69,7 @@ public static class ModuleChainEndpoints
                          "or 400 qr_code_expired: request a new code.");
     }
 
-    private static async Task<IResult> AuthenticateAsync(HttpContext context, string? wait, QrLoginService qrLogin,
+    private static async Task<Answer> AuthenticateAsync(HttpContext context, string? wait, QrLoginService qrLogin,
         ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, UserSignInTokens signInTokens, SecretGuessLimiter guesses, TimeProvider clock)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<ModuleChainRequest>(context, "{\"nextModule\": \"QrCodeAuthentication\"}");
@@ -80,7 +87,7 @@ public static class ModuleChainEndpoints
         };
     }
 
-    private static async Task<IResult> StartAsync(HttpContext context, ModuleChainRequest body, QrLoginService qrLogin,
+    private static async Task<Answer> StartAsync(HttpContext context, ModuleChainRequest body, QrLoginService qrLogin,
         IDbContextFactory<ApplicationDbContext> dbFactory)
     {
         var profileId = string.IsNullOrWhiteSpace(body.ProfileId) ? QrLoginDefaults.ProfileId : body.ProfileId;
@@ -93,7 +100,12 @@ public static class ModuleChainEndpoints
         var (created, refusal) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId, BrowserBinding.Ensure(context));
         if (created is null)
         {
-            return refusal!;
+            return refusal switch
+            {
+                JsonHttpResult<ApiError> error => error,
+                ApiError.RetryLaterResult later => later,
+                _ => throw new InvalidOperationException("CreateForCallerAsync refused without saying why."),
+            };
         }
 
         var validity = (int)Math.Ceiling((created.ExpiresAt - created.CreatedAt).TotalSeconds);
@@ -106,11 +118,11 @@ public static class ModuleChainEndpoints
             MaxAge = TimeSpan.FromSeconds(validity),
         });
         var qrCode = Convert.ToBase64String(QrCodeRenderer.RenderPng(PublicOrigin.ApprovalUrl(PublicOrigin.Of(context), created.Lsi)));
-        return Results.Ok(new ModuleChainStep(QrCodeScanRequired,
+        return TypedResults.Ok(new ModuleChainStep(QrCodeScanRequired,
             new QrModuleInformation(validity, qrCode, created.Id.ToString(), created.Dsi, Scanned: false)));
     }
 
-    private static async Task<IResult> ContinueAsync(HttpContext context, ModuleChainRequest body, string? wait, QrLoginService qrLogin,
+    private static async Task<Answer> ContinueAsync(HttpContext context, ModuleChainRequest body, string? wait, QrLoginService qrLogin,
         ITransactionNotifier notifier, IDbContextFactory<ApplicationDbContext> dbFactory, UserSignInTokens signInTokens, SecretGuessLimiter guesses, TimeProvider clock)
     {
         var trackId = string.IsNullOrEmpty(body.QrCodeTrackId) ? context.Request.Cookies[TrackIdCookie] : body.QrCodeTrackId;
@@ -151,7 +163,7 @@ public static class ModuleChainEndpoints
         if (view is { State: QrTransactionState.Pending } && now < view.ExpiresAt)
         {
             var remaining = (int)Math.Ceiling((view.ExpiresAt - now).TotalSeconds);
-            return Results.Ok(new ModuleChainStep(QrCodeScanRequired,
+            return TypedResults.Ok(new ModuleChainStep(QrCodeScanRequired,
                 new QrModuleInformation(remaining, QrCode: null, id.ToString(), Nonce: null, view.Scanned)));
         }
 
@@ -169,14 +181,14 @@ public static class ModuleChainEndpoints
             if (user is not null)
             {
                 var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, "qr", [new Claim("txn", id.ToString())], binding, ct);
-                return Results.Ok(new ModuleChainSuccess(Success, tokens.Token, tokens.JwtToken, tokens.Oauth2Token, tokens.ExpiresIn,
+                return TypedResults.Ok(new ModuleChainSuccess(Success, tokens.Token, tokens.JwtToken, tokens.Oauth2Token, tokens.ExpiresIn,
                     tokens.UserData, tokens.Settings));
             }
         }
 
         // Unknown id, wrong nonce, expired, denied, cancelled or already claimed: one answer, nothing to recover.
         guesses.RecordFailure(guessKey);
-        return Results.Json(new ApiError("qr_code_expired",
+        return TypedResults.Json(new ApiError("qr_code_expired",
             "This QR code has expired or is no longer valid. Request a new one with nextModule QrCodeAuthentication."), statusCode: 400);
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
@@ -17,6 +18,9 @@ namespace QrLoginPortal.Api;
 /// token is found only together with the binding cookie of the browser that started the flow, and a
 /// browser signed in as someone else is asked before it switches.
 /// </summary>
+/// <summary>The form a browser posts (its fields as <see cref="SingleSignOnEndpoint"/> reads them), for the API document.</summary>
+public sealed record SingleSignOnForm(string Token, string? ReturnUrl, string? Confirm);
+
 public static class SingleSignOnEndpoint
 {
     public const string Path = "/v1.0/authenticate/sso";
@@ -28,16 +32,19 @@ public static class SingleSignOnEndpoint
             // Only the account-switch confirmation carries an antiforgery token; it is checked by hand there.
             .DisableAntiforgery()
             .RequireRateLimiting(ApiExtensions.SingleSignOnRateLimitPolicy)
+            .Accepts<SingleSignOnForm>("application/x-www-form-urlencoded")
             .Produces(StatusCodes.Status302Found)
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
-            .Produces<ApiError>(StatusCodes.Status403Forbidden)
+            .Produces(StatusCodes.Status400BadRequest, contentType: "text/html")
+            .Produces<ApiError>(StatusCodes.Status403Forbidden, "application/json", "text/html")
+            .Produces(StatusCodes.Status429TooManyRequests, contentType: "text/plain")
             .WithTags(ApiDocument.Tags.ModuleChain)
             .WithName("ModuleChainSingleSignOn")
             .WithSummary("Form post of token (and returnUrl) by the browser that started the flow: signs it in to the portal in the " +
                          "session the flow opened, once. Posts from another site are refused (403); over another user's session a " +
                          "confirmation page asks first.");
 
-    private static async Task<IResult> SignInAsync(HttpContext context, SessionStore sessions, SignInManager<ApplicationUser> signInManager,
+    private static async Task<Results<RedirectHttpResult, ContentHttpResult, JsonHttpResult<ApiError>>> SignInAsync(HttpContext context, SessionStore sessions, SignInManager<ApplicationUser> signInManager,
         IAntiforgery antiforgery, AuditLog audit)
     {
         var ct = context.RequestAborted;
@@ -98,18 +105,21 @@ public static class SingleSignOnEndpoint
         return TypedResults.Redirect(returnUrl);
     }
 
-    private static IResult CrossSiteRefusal(HttpContext context)
+    private static Results<RedirectHttpResult, ContentHttpResult, JsonHttpResult<ApiError>> CrossSiteRefusal(HttpContext context)
     {
         const string message = "This sign-in was sent from another site, so the portal refused it. Sign in on the portal itself.";
         var accept = context.Request.Headers.Accept.ToString();
-        return accept.Contains("application/json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase)
-            ? Results.Json(new ApiError("cross_site_request", message), statusCode: StatusCodes.Status403Forbidden)
-            : Page(StatusCodes.Status403Forbidden, "Sign-in refused",
-                $"<p>{HtmlEncoder.Default.Encode(message)}</p><p><a href=\"/login\">Go to the sign-in page</a></p>");
+        if (accept.Contains("application/json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            return TypedResults.Json(new ApiError("cross_site_request", message), statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        return Page(StatusCodes.Status403Forbidden, "Sign-in refused",
+            $"<p>{HtmlEncoder.Default.Encode(message)}</p><p><a href=\"/login\">Go to the sign-in page</a></p>");
     }
 
     /// <summary>Same-origin, antiforgery-protected: the person sees whose account the browser would switch to, and chooses.</summary>
-    private static IResult ConfirmationPage(HttpContext context, IAntiforgery antiforgery, string token, string returnUrl, string currentName,
+    private static ContentHttpResult ConfirmationPage(HttpContext context, IAntiforgery antiforgery, string token, string returnUrl, string currentName,
         string newName)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
@@ -130,8 +140,8 @@ public static class SingleSignOnEndpoint
             """);
     }
 
-    private static IResult Page(int status, string title, string body) =>
-        Results.Content($"""
+    private static ContentHttpResult Page(int status, string title, string body) =>
+        TypedResults.Content($"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>{HtmlEncoder.Default.Encode(title)} · QrLoginPortal</title>

@@ -27,6 +27,9 @@ public class ApplicationDbContext(DbContextOptions<ApplicationDbContext> options
     /// <summary>Short-lived entries (authn flows, badge print sheets) every node reads, when several share the database.</summary>
     public DbSet<ExpiringEntry> ExpiringEntries => Set<ExpiringEntry>();
 
+    /// <summary>Rate-limit counters every node shares on PostgreSQL (<see cref="PostgresLimitCounters"/>); unused on SQLite (one node counts in memory).</summary>
+    public DbSet<LimitCounter> LimitCounters => Set<LimitCounter>();
+
     /// <summary>The Data Protection key ring, shared by every node (cookies, antiforgery and the binding cookie made on one are read on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -30,6 +30,15 @@ public static class QrLoginExtensions
             builder.Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         }
         builder.Services.AddSingleton<QrSettingsStore>();
+        if (DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            // Several nodes on one database: every limit counts in the shared table. Registered as the one
+            // ILimitCounters whatever the order of the features' AddAttemptLimiter calls (theirs is a TryAdd).
+            var connectionString = builder.Configuration.GetConnectionString("DefaultConnection")
+                ?? throw new InvalidOperationException("Connection string 'DefaultConnection' not found.");
+            builder.Services.AddSingleton<ILimitCounters>(provider => new PostgresLimitCounters(connectionString, provider.GetRequiredService<TimeProvider>()));
+        }
+
         foreach (var use in new[] { FailedAttemptLimiter.UserAttempts, FailedAttemptLimiter.ApiClientAttempts, FailedAttemptLimiter.Creations })
         {
             builder.Services.AddAttemptLimiter(use, provider => FailedAttemptLimiter.LimitsOf(use, provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));

@@ -202,15 +202,6 @@ public sealed class QrLoginService(
         return cancelled;
     }
 
-    /// <summary>Cancels every PENDING transaction (an active phishing campaign); returns how many.</summary>
-    public async Task<int> CancelAllPendingAsync(string adminUserId, string? ip, CancellationToken ct = default)
-    {
-        var cancelled = await CancelPendingAsync(only: null, ct);
-        await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, adminUserId, "qr-transactions", ip,
-            $"{cancelled} pending transaction(s) cancelled", ct);
-        return cancelled;
-    }
-
     /// <summary>True once the portal is stopping: no new codes, and pages told why their code ended.</summary>
     public bool ShuttingDown { get; private set; }
 
@@ -229,12 +220,11 @@ public sealed class QrLoginService(
         return cancelled;
     }
 
-    /// <summary>How many codes are PENDING: what <see cref="CancelAllPendingAsync"/> would cancel now.</summary>
-    public async Task<int> CountPendingAsync(CancellationToken ct = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.QrTransactions.CountAsync(QrTransaction.IsPending, ct);
-    }
+    /// <summary>
+    /// Every PENDING transaction → FAILED, each page told it was cancelled; returns how many. The caller audits
+    /// why (an administrator stopping a phishing campaign).
+    /// </summary>
+    public Task<int> CancelEveryPendingAsync(CancellationToken ct = default) => CancelPendingAsync(only: null, ct);
 
     /// <param name="only">When given, only these transactions (those still pending).</param>
     private async Task<int> CancelPendingAsync(IReadOnlyCollection<Guid>? only, CancellationToken ct)

@@ -674,6 +674,25 @@ namespace QrLoginPortal.Data.Migrations
                     b.ToTable("ExpiringEntries");
                 });
 
+            modelBuilder.Entity("QrLoginPortal.QrLogin.LimitCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WindowEndUnixMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("WindowEndUnixMs");
+
+                    b.ToTable("LimitCounters");
+                });
+
             modelBuilder.Entity("QrLoginPortal.QrLogin.QrSettings", b =>
                 {
                     b.Property<int>("Id")

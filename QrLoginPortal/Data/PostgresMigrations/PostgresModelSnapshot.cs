@@ -688,6 +688,25 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.ToTable("ExpiringEntries");
                 });
 
+            modelBuilder.Entity("QrLoginPortal.QrLogin.LimitCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("WindowEndUnixMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("WindowEndUnixMs");
+
+                    b.ToTable("LimitCounters");
+                });
+
             modelBuilder.Entity("QrLoginPortal.QrLogin.QrSettings", b =>
                 {
                     b.Property<int>("Id")

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Time.Testing;
+using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
+
+namespace QrLoginPortal.Tests.QrLogin;
+
+/// <summary>
+/// Every store of limit counters counts the same way: a key's window starts with its first event, the limit holds
+/// until that window ends, then counting starts again. In memory always; in PostgreSQL where the suite runs on it.
+/// </summary>
+public sealed class LimitCountersTests : IDisposable
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+    private readonly List<IDisposable> _owned = [];
+
+    public static TheoryData<string> Stores =>
+#if POSTGRES_TESTS
+        ["memory", "postgres"];
+#else
+        ["memory"];
+#endif
+
+    private ILimitCounters Create(string store)
+    {
+        if (store == "memory")
+        {
+            return new InMemoryLimitCounters(_clock);
+        }
+
+        var database = new TestDatabase(global::QrLoginPortal.Data.DatabaseProvider.Postgres);
+        var counters = new PostgresLimitCounters(database.ConnectionString, _clock);
+        _owned.Add(counters);
+        _owned.Add(database);
+        return counters;
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void AKey_IsHeldAtItsLimit_UntilItsWindowEnds_ThenCountsAfresh(string store)
+    {
+        var counters = Create(store);
+        var window = TimeSpan.FromMinutes(15);
+
+        counters.Add("k", window);
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Null(counters.RetryAfter("k", 2, window));
+        counters.Add("k", window);
+
+        Assert.Equal(TimeSpan.FromMinutes(10), counters.RetryAfter("k", 2, window));
+        Assert.Null(counters.RetryAfter("other", 1, window));
+
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Null(counters.RetryAfter("k", 1, window));
+        counters.Add("k", window);
+        Assert.Null(counters.RetryAfter("k", 2, window));
+        Assert.Equal(window, counters.RetryAfter("k", 1, window));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void AVeryLongKey_IsCountedOnItsOwn(string store)
+    {
+        var counters = Create(store);
+        var longKey = new string('a', 150) + new string('b', 500);
+        var otherLongKey = new string('a', 150) + new string('c', 500);
+
+        counters.Add(longKey, TimeSpan.FromMinutes(1));
+
+        Assert.NotNull(counters.RetryAfter(longKey, 1, TimeSpan.FromMinutes(1)));
+        Assert.Null(counters.RetryAfter(otherLongKey, 1, TimeSpan.FromMinutes(1)));
+    }
+
+#if POSTGRES_TESTS
+    [Fact]
+    public async Task ExpiredWindows_ArePurged_AndCountersIncrementAtomicallyUnderConcurrency()
+    {
+        var database = new TestDatabase(global::QrLoginPortal.Data.DatabaseProvider.Postgres);
+        _owned.Add(database);
+        using var first = new PostgresLimitCounters(database.ConnectionString, _clock);
+        using var second = new PostgresLimitCounters(database.ConnectionString, _clock);
+
+        // Two "nodes" adding at once: no increment is lost.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+        {
+            for (var n = 0; n < 25; n++)
+            {
+                (i % 2 == 0 ? first : second).Add("shared", TimeSpan.FromMinutes(1));
+            }
+        }, TestContext.Current.CancellationToken)));
+        Assert.NotNull(first.RetryAfter("shared", 200, TimeSpan.FromMinutes(1)));
+        Assert.Null(first.RetryAfter("shared", 201, TimeSpan.FromMinutes(1)));
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, first.Purge());
+        await using var db = database.CreateDbContext();
+        Assert.Empty(db.LimitCounters);
+    }
+#endif
+
+    public void Dispose()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            owned.Dispose();
+        }
+    }
+}
