@@ -1,6 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Badges;
+using QrLoginPortal.Data;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.Tests.Infrastructure;
 
@@ -174,6 +176,65 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/login/badge", PathOf(response));
         Assert.Null(browser.Cookie(AuthCookie));
+    }
+
+    [Theory]
+    [InlineData(true, "by=admin")]
+    [InlineData(false, "until=")]
+    public async Task AnIdBadgesLockedHolder_IsSentToTheLockoutPage_WithTheLocksReason(bool byAdmin, string reason)
+    {
+        var email = $"idlocked-{Guid.NewGuid():N}@school.test";
+        await portal.CreateUserAsync(email);
+        await SetLockoutEndAsync(email, byAdmin ? ApplicationUser.AdminLockEnd : DateTimeOffset.UtcNow.AddMinutes(5));
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        using var browser = portal.CreateBrowser();
+        var page = await browser.GetPageAsync("/login/badge");
+
+        var response = await browser.PostFormAsync("/login/badge", page, "badge-password",
+            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = PortalFactory.DemoPassword });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Lockout", PathOf(response));
+        Assert.Contains(reason, PathOf(response));
+    }
+
+    [Fact]
+    public async Task AWrongBadgeThatLocksTheAccountAfterItsPassword_SaysWhenToTryAgain()
+    {
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false, secondStep: true);
+        var email = $"lastchance-{Guid.NewGuid():N}@school.test";
+        var (userId, _) = await portal.UserWithBadgeAsync(email);
+        var (_, othersBadge) = await portal.UserWithBadgeAsync($"other-{Guid.NewGuid():N}@school.test");
+        using var browser = portal.CreateBrowser();
+        var login = await browser.GetPageAsync("/login");
+        var password = await browser.PostFormAsync("/login", login, "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = PortalFactory.DemoPassword });
+        Assert.StartsWith("/login/badge", PathOf(password));
+        await OneFailureFromLockoutAsync(userId);
+
+        var step = await browser.GetPageAsync("/login/badge");
+        var response = await browser.PostFormAsync("/login/badge", step, "badge",
+            new Dictionary<string, string> { ["Input.Value"] = othersBadge.QrContent });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Lockout", PathOf(response));
+        Assert.Contains("until=", PathOf(response));
+    }
+
+    private async Task SetLockoutEndAsync(string email, DateTimeOffset end)
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        Assert.True((await users.SetLockoutEndDateAsync((await users.FindByEmailAsync(email))!, end)).Succeeded);
+    }
+
+    private async Task OneFailureFromLockoutAsync(string userId)
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = (await users.FindByIdAsync(userId))!;
+        user.AccessFailedCount = users.Options.Lockout.MaxFailedAccessAttempts - 1;
+        Assert.True((await users.UpdateAsync(user)).Succeeded);
     }
 
     private static string PathOf(HttpResponseMessage redirect) => new Uri(new Uri("http://localhost"), redirect.Headers.Location!).PathAndQuery;
