@@ -1,6 +1,8 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Badges;
+using QrLoginPortal.Data;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.Tests.Infrastructure;
 
@@ -89,13 +91,8 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
         var (userId, badge) = await portal.UserWithBadgeAsync(email);
         var (_, othersBadge) = await portal.UserWithBadgeAsync($"other-{Guid.NewGuid():N}@school.test");
         using var browser = portal.CreateBrowser();
-        var login = await browser.GetPageAsync("/login?ReturnUrl=%2Faccount");
 
-        var password = await browser.PostFormAsync("/login?ReturnUrl=%2Faccount", login, "login",
-            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = PortalFactory.DemoPassword });
-        Assert.Equal(HttpStatusCode.Redirect, password.StatusCode);
-        Assert.StartsWith("/login/badge", PathOf(password));
-        Assert.Null(browser.Cookie(AuthCookie));
+        await RightPasswordAsync(browser, "/login?ReturnUrl=%2Faccount", email);
 
         var step = await browser.GetPageAsync("/login/badge?ReturnUrl=%2Faccount");
         Assert.Contains("data-testid=\"second-step\"", step);
@@ -165,15 +162,83 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
             Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true, SecondStepRoles = [BadgeRoles.User],
         }, null, "test", null));
         using var browser = portal.CreateBrowser();
-        var page = await browser.GetPageAsync("/login/badge");
 
         // Posted by hand, without scanning anything: the user name is only a form field.
-        var response = await browser.PostFormAsync("/login/badge", page, "badge-password",
-            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = PortalFactory.DemoPassword });
+        var response = await IdBadgePasswordAsync(browser, email);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/login/badge", PathOf(response));
         Assert.Null(browser.Cookie(AuthCookie));
+    }
+
+    [Theory]
+    [InlineData(true, "by=admin")]
+    [InlineData(false, "until=")]
+    public async Task AnIdBadgesLockedHolder_IsSentToTheLockoutPage_WithTheLocksReason(bool byAdmin, string reason)
+    {
+        var email = $"idlocked-{Guid.NewGuid():N}@school.test";
+        await portal.CreateUserAsync(email);
+        await SetLockoutEndAsync(email, byAdmin ? ApplicationUser.AdminLockEnd : DateTimeOffset.UtcNow.AddMinutes(5));
+        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        using var browser = portal.CreateBrowser();
+
+        var response = await IdBadgePasswordAsync(browser, email);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Lockout", PathOf(response));
+        Assert.Contains(reason, PathOf(response));
+    }
+
+    [Fact]
+    public async Task AWrongBadgeThatLocksTheAccountAfterItsPassword_SaysWhenToTryAgain()
+    {
+        await portal.SetBadgePolicyAsync(enabled: true, firstStep: false, secondStep: true);
+        var email = $"lastchance-{Guid.NewGuid():N}@school.test";
+        var (userId, _) = await portal.UserWithBadgeAsync(email);
+        using var browser = portal.CreateBrowser();
+        await RightPasswordAsync(browser, "/login", email);
+        await OneFailureFromLockoutAsync(userId);
+        var unknownBadge = BadgeSecret.QrContent(BadgeSecret.Generate());
+
+        var step = await browser.GetPageAsync("/login/badge");
+        var response = await browser.PostFormAsync("/login/badge", step, "badge",
+            new Dictionary<string, string> { ["Input.Value"] = unknownBadge });
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Lockout", PathOf(response));
+        Assert.Contains("until=", PathOf(response));
+    }
+
+    /// <summary>The right password on /login, for a role the policy sends on to the badge step: no session yet.</summary>
+    private static async Task RightPasswordAsync(PortalFactory.BrowserClient browser, string loginUrl, string email)
+    {
+        var login = await browser.GetPageAsync(loginUrl);
+        var password = await browser.PostFormAsync(loginUrl, login, "login",
+            new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = PortalFactory.DemoPassword });
+        Assert.Equal(HttpStatusCode.Redirect, password.StatusCode);
+        Assert.StartsWith("/login/badge", PathOf(password));
+        Assert.Null(browser.Cookie(AuthCookie));
+    }
+
+    /// <summary>The ID-badge password form of /login/badge posted for <paramref name="email"/> with the right password.</summary>
+    private static async Task<HttpResponseMessage> IdBadgePasswordAsync(PortalFactory.BrowserClient browser, string email) =>
+        await browser.PostFormAsync("/login/badge", await browser.GetPageAsync("/login/badge"), "badge-password",
+            new Dictionary<string, string> { ["PasswordInput.UserName"] = email, ["PasswordInput.Password"] = PortalFactory.DemoPassword });
+
+    private async Task SetLockoutEndAsync(string email, DateTimeOffset end)
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        Assert.True((await users.SetLockoutEndDateAsync((await users.FindByEmailAsync(email))!, end)).Succeeded);
+    }
+
+    private async Task OneFailureFromLockoutAsync(string userId)
+    {
+        using var scope = portal.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var user = (await users.FindByIdAsync(userId))!;
+        user.AccessFailedCount = users.Options.Lockout.MaxFailedAccessAttempts - 1;
+        Assert.True((await users.UpdateAsync(user)).Succeeded);
     }
 
     private static string PathOf(HttpResponseMessage redirect) => new Uri(new Uri("http://localhost"), redirect.Headers.Location!).PathAndQuery;

@@ -5,8 +5,8 @@ using QrLoginPortal.Data;
 namespace QrLoginPortal.SignIn;
 
 /// <summary>A badge presented for a sign-in: the user it signs in, or why not.</summary>
-/// <param name="HolderLockedOut">After a password, the wrong badge locked the account that typed it.</param>
-public sealed record BadgePresented(ApplicationUser? User, TimeSpan? RetryAfter = null, bool HolderLockedOut = false);
+/// <param name="LockedOutHolder">After a password, the account the wrong badge locked (the lockout page says which lock it is).</param>
+public sealed record BadgePresented(ApplicationUser? User, TimeSpan? RetryAfter = null, ApplicationUser? LockedOutHolder = null);
 
 /// <summary>
 /// The Identity side of badge sign-in, shared by the sign-in page and the authn API: a badge checked
@@ -21,12 +21,12 @@ public sealed class BadgeSignInChecks(BadgeService badges, SignInManager<Applica
         var check = await badges.CheckAsync(value, step, expectedUserId, ip, ct);
         if (!check.Succeeded)
         {
-            var lockedOut = false;
+            ApplicationUser? lockedOut = null;
             if (step == BadgeStep.SecondStep && await users.FindByIdAsync(expectedUserId!) is { } holder)
             {
                 // After a password, a wrong badge counts toward the account's lockout like a wrong password.
                 await users.AccessFailedAsync(holder);
-                lockedOut = await users.IsLockedOutAsync(holder);
+                lockedOut = await users.IsLockedOutAsync(holder) ? holder : null;
             }
 
             return new BadgePresented(null, check.RetryAfter, lockedOut);
