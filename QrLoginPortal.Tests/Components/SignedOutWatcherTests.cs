@@ -53,6 +53,18 @@ public sealed class SignedOutWatcherTests : BunitContext
     }
 
     [Fact]
+    public async Task WhenThisBrowserSignsItselfOut_ThePageGoesWhereTheSignOutsAnswerGoes()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+
+        await _sessions.EndAsync(here, "user-1", "signed out", "user-1", null, SessionEndCause.SignedOutHere);
+
+        WaitForForcedLoad("/signed-out");
+    }
+
+    [Fact]
     public async Task WhenTheAccountIsLocked_ThePageLeaves_SayingSo()
     {
         var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
