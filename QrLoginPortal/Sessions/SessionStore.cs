@@ -197,7 +197,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
         if (ended > 0)
         {
             await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip,
-                $"{reason}: {ended} session(s) ended", ct);
+                $"{reason}: {Plural.Of(ended, "session")} ended", ct);
             await PublishAsync(new SessionsEnded(userId, null, cause));
         }
 
@@ -225,7 +225,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
             .Where(s => others.Contains(s.Id)).Where(UserSession.IsOpen)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct);
         await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
-            $"{reason}: {ended} session(s) ended, session {keepSessionId} kept", ct);
+            $"{reason}: {Plural.Of(ended, "session")} ended, session {keepSessionId} kept", ct);
         foreach (var id in others)
         {
             await PublishAsync(new SessionsEnded(userId, id, SessionEndCause.SignedOut));
