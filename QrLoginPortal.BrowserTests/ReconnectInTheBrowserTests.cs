@@ -78,10 +78,7 @@ public sealed class ReconnectInTheBrowserTests(BrowserFixture fixture) : Browser
         }
     }
 
-    // Flaky when the whole class runs (passes alone; one run in four failed on the clean-clone CI):
-    // two redirects race after the reconnect. The behaviour is covered by the bUnit test
-    // SignedOutWatcherTests.WhenTheSessionEndsWhileTheBrowserIsAway…; un-skip once the race is understood.
-    [Fact(Skip = "Flaky when run with its class: two redirects race after the reconnect (see the comment)")]
+    [Fact]
     public async Task SignedOutWhileItsConnectionIsLost_ThePageLeavesForTheSignInPageWhenItIsBack_AndNothingFailsOnTheServer()
     {
         var email = $"reconnect-{Guid.NewGuid():N}@browser.test";
@@ -96,6 +93,18 @@ public sealed class ReconnectInTheBrowserTests(BrowserFixture fixture) : Browser
         var laptopRow = phone.Locator("tbody tr").Filter(new() { HasNotText = "This browser" });
         await Expect(laptopRow.Locator("[data-testid=end-session]")).ToBeEnabledAsync();
         var logged = Fixture.Server.Logs.Lines.Count;
+        // Every page load the laptop starts from now on (the circuit's navigations to the sign-in page).
+        var leaving = new List<string>();
+        laptop.Request += (_, request) =>
+        {
+            if (request.IsNavigationRequest && request.Frame == laptop.MainFrame)
+            {
+                lock (leaving)
+                {
+                    leaving.Add(new Uri(request.Url).PathAndQuery);
+                }
+            }
+        };
 
         await link.DropAsync();
         await Expect(laptop.Locator("#components-reconnect-modal")).ToBeVisibleAsync();
@@ -103,11 +112,16 @@ public sealed class ReconnectInTheBrowserTests(BrowserFixture fixture) : Browser
         await Expect(phone.GetByText("was signed out")).ToBeVisibleAsync();
         await link.RestoreAsync();
 
-        // Back, the page leaves for the sign-in page: told by the watcher ("?ended=browser"), or first by the
-        // route view, which sees the reconnected circuit's user signed out (its own redirect to /login).
-        // The two may overlap, one navigation aborting the other, so the address is polled rather than
-        // one navigation awaited.
-        await Expect(laptop).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/login(\?|$)"), new() { Timeout = 60_000 });
+        // Back, the page leaves for the sign-in page once, saying why. Two parts of the page learn it: the watcher
+        // (told while the page was away) and the route view (the reconnected circuit's user is signed out). Before,
+        // each sent its own full load, the route view's without the notice, and whichever came last won.
+        await Expect(laptop).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"/login\?ended=browser$"), new() { Timeout = 60_000 });
+        await Expect(laptop.Locator("[data-testid=signed-out-notice]")).ToHaveTextAsync("You were signed out of this browser.");
+        lock (leaving)
+        {
+            Assert.Equal(["/login?ended=browser"], leaving);
+        }
+
         await laptop.WaitForLoadStateAsync(LoadState.Load);
         await ShotAsync(laptop, "signed-out-after-reconnect");
         Assert.DoesNotContain(await laptop.Context.CookiesAsync(), c => c.Name == ".AspNetCore.Identity.Application");

@@ -16,6 +16,10 @@ using QrLoginPortal.Sessions;
 using QrLoginPortal.SignIn;
 
 var builder = WebApplication.CreateBuilder(args);
+// MapStaticAssets run from build output (dotnet run, the tests) adds a catch-all for files put into wwwroot after the
+// build. It takes only GET, so routing answered every other method to an unknown address with a 405, not the 404.
+// The portal adds no files at run time; DisableStaticAssetNotFoundRuntimeFallback=false brings the catch-all back.
+builder.Configuration["DisableStaticAssetNotFoundRuntimeFallback"] ??= bool.TrueString;
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
@@ -62,7 +66,10 @@ else
 // Before the status-code pages, so a refused circuit stays a plain 403.
 app.UseSameOriginCircuits();
 app.UseCircuitLimits();
-app.UseStatusCodePagesOutsideApi("/not-found");
+// Only for GET and HEAD: the not-found page is re-executed with the request's own method, and as a POST or PUT
+// it answered 400 (no form) or 405 (no such method) instead of the 404; other methods keep their plain status.
+app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
+    branch => branch.UseStatusCodePagesOutsideApi("/not-found"));
 app.UseHttpsRedirection();
 // Before authentication: OpenIddict's handlers read form bodies there.
 app.UseRequestLimits();

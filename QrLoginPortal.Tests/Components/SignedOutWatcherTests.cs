@@ -4,6 +4,7 @@ using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using QrLoginPortal.Components.Account.Shared;
 using QrLoginPortal.Components.Layout;
 using QrLoginPortal.Sessions;
 using QrLoginPortal.Tests.Infrastructure;
@@ -25,6 +26,7 @@ public sealed class SignedOutWatcherTests : BunitContext
         Services.AddSingleton<ISessionNotifier>(_notifier);
         Services.AddSingleton(_sessions);
         Services.AddSingleton(_connection);
+        Services.AddScoped<SignedOutExit>();
         _auth = AddAuthorization();
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
@@ -48,6 +50,18 @@ public sealed class SignedOutWatcherTests : BunitContext
         await _sessions.EndAsync(here, "user-1", "signed out from another browser", "user-1", null);
 
         WaitForForcedLoad("/login?ended=browser");
+    }
+
+    [Fact]
+    public async Task WhenThisBrowserSignsItselfOut_ThePageGoesWhereTheSignOutsAnswerGoes()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+
+        await _sessions.EndAsync(here, "user-1", "signed out", "user-1", null, SessionEndCause.SignedOutHere);
+
+        WaitForForcedLoad("/signed-out");
     }
 
     [Fact]
@@ -107,6 +121,59 @@ public sealed class SignedOutWatcherTests : BunitContext
         Assert.Empty(((BunitNavigationManager)Navigation).History);
         await _connection.OnConnectionUpAsync(null!, Xunit.TestContext.Current.CancellationToken);
         WaitForForcedLoad("/login?ended=browser");
+    }
+
+    [Fact]
+    public async Task WhenTheBrowserComesBackSignedOut_ThePageLeavesOnce_SayingWhy()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        await _connection.OnConnectionDownAsync(null!, Xunit.TestContext.Current.CancellationToken);
+        await _sessions.EndAsync(here, "user-1", "signed out from another browser", "user-1", null);
+
+        // The circuit reconnects: the watcher leaves, and Blazor replaces the circuit's user with the cookie's,
+        // now nobody, so the protected page's route view shows its "not authorized" part, RedirectToLogin.
+        await _connection.OnConnectionUpAsync(null!, Xunit.TestContext.Current.CancellationToken);
+        WaitForForcedLoad("/login?ended=browser");
+        _auth.SetNotAuthorized();
+        Render<RedirectToLogin>();
+
+        // One navigation: a second full load (to the sign-in page without the notice) raced the first.
+        var entry = Assert.Single(((BunitNavigationManager)Navigation).History);
+        Assert.Equal("/login?ended=browser", entry.Uri);
+    }
+
+    [Fact]
+    public void RedirectToLogin_OnALivePageOfABrowserThatWasNeverSignedIn_LeavesForTheSignInPageAndBack()
+    {
+        Navigation.NavigateTo("/account/sessions");
+        var before = ((BunitNavigationManager)Navigation).History.Count;
+
+        Render<RedirectToLogin>();
+
+        // One navigation more (the history lists the newest first).
+        Assert.Equal(before + 1, ((BunitNavigationManager)Navigation).History.Count);
+        var entry = ((BunitNavigationManager)Navigation).History.First();
+        Assert.Equal("login?returnUrl=%2Faccount%2Fsessions", entry.Uri);
+        Assert.True(entry.Options.ForceLoad);
+    }
+
+    [Fact]
+    public async Task RedirectToLogin_ForASignedInUserWhoMayNotSeeThePage_LeavesForTheSignInPageAndBack_NotAsSignedOut()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        Navigation.NavigateTo("/admin");
+        var before = ((BunitNavigationManager)Navigation).History.Count;
+
+        Render<RedirectToLogin>();
+
+        // One navigation more (the history lists the newest first).
+        Assert.Equal(before + 1, ((BunitNavigationManager)Navigation).History.Count);
+        var entry = ((BunitNavigationManager)Navigation).History.First();
+        Assert.Equal("login?returnUrl=%2Fadmin", entry.Uri);
     }
 
     [Fact]

@@ -121,8 +121,10 @@ public static class SessionExtensions
             && Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId))
         {
             var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
+            // SignedOutHere: the page that clicked "Sign out" hears of the end over its circuit before the answer
+            // to its sign-out arrives, and its navigation wins; it must say the same as that answer.
             await sessions.EndAsync(sessionId, userId, "signed out", userId, context.HttpContext.ClientIp(),
-                ct: context.HttpContext.RequestAborted);
+                SessionEndCause.SignedOutHere, context.HttpContext.RequestAborted);
         }
     }
 }

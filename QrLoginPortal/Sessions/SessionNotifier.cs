@@ -5,11 +5,17 @@ namespace QrLoginPortal.Sessions;
 /// <summary>Why a browser's session ended, as far as its open pages need to say so.</summary>
 public enum SessionEndCause
 {
-    /// <summary>Signed out by the user (here or from another browser), by an administrator, or by a security change.</summary>
+    /// <summary>Signed out from another browser, by an administrator, or by a security change.</summary>
     SignedOut,
 
     /// <summary>An administrator locked the account.</summary>
     AccountLocked,
+
+    /// <summary>
+    /// The browser signed itself out (its "Sign out"). Its open pages go where the sign-out's own answer
+    /// goes, the plain "You are signed out", so whichever arrives first in the tab that clicked says the same.
+    /// </summary>
+    SignedOutHere,
 }
 
 /// <summary>

@@ -190,7 +190,7 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
             async () => await db.UserSessions
                 .Where(s => s.UserId == userId).Where(UserSession.IsOpen)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct),
-            ended => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip, $"{reason}: {ended} session(s) ended"),
+            ended => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, actorUserId, userId, ip, $"{reason}: {Plural.Of(ended, "session")} ended"),
             [new SessionsEnded(userId, null, cause)], ct);
     }
 
@@ -216,13 +216,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
                 .Where(s => others.Contains(s.Id)).Where(UserSession.IsOpen)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndedReason, reason), ct),
             ended => audit.Create(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
-                $"{reason}: {ended} session(s) ended, session {keepSessionId} kept"),
+                $"{reason}: {Plural.Of(ended, "session")} ended, session {keepSessionId} kept"),
             [.. others.Select(id => new SessionsEnded(userId, id, SessionEndCause.SignedOut))], ct);
         if (ended == 0)
         {
             // They ended meanwhile by other hands; the audit says that this request ended none.
             await audit.WriteAsync(AuditTypes.SessionEnd, AuditOutcomes.Success, userId, userId, Truncate(ip, 64),
-                $"{reason}: 0 session(s) ended, session {keepSessionId} kept", ct);
+                $"{reason}: 0 sessions ended, session {keepSessionId} kept", ct);
         }
 
         return ended;

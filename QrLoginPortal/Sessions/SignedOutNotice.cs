@@ -11,9 +11,17 @@ public static class SignedOutNotice
     private const string SignedOutCode = "browser";
     private const string LockedCode = "locked";
 
-    /// <summary>The sign-in page with the notice for <paramref name="cause"/>.</summary>
-    public static string LoginUrl(SessionEndCause cause) =>
-        $"/login?{QueryName}={(cause == SessionEndCause.AccountLocked ? LockedCode : SignedOutCode)}";
+    /// <summary>Where the sign-out button of the top bar lands: "You are signed out".</summary>
+    public const string SignedOutPage = "/signed-out";
+
+    /// <summary>Where an open page goes when its session ended for <paramref name="cause"/>: the sign-in page with its notice, or <see cref="SignedOutPage"/>.</summary>
+    public static string PageFor(SessionEndCause cause) => cause switch
+    {
+        SessionEndCause.SignedOutHere => SignedOutPage,
+        SessionEndCause.AccountLocked => $"/login?{QueryName}={LockedCode}",
+        SessionEndCause.SignedOut => $"/login?{QueryName}={SignedOutCode}",
+        _ => throw new ArgumentOutOfRangeException(nameof(cause), cause, null),
+    };
 
     /// <summary>The message for a code of <see cref="LoginUrl"/>; null for anything else.</summary>
     public static string? Message(string? code) => code switch

@@ -74,8 +74,12 @@ public sealed class CircuitConnection(ILogger<CircuitConnection>? logger = null)
 
 public static class CircuitConnectionExtensions
 {
-    /// <summary>One <see cref="CircuitConnection"/> per circuit, told by the circuit of its connection's ups and downs.</summary>
+    /// <summary>
+    /// One <see cref="CircuitConnection"/> per circuit, told by the circuit of its connection's ups and downs,
+    /// and the circuit's one <see cref="SignedOutExit"/>, which waits for it.
+    /// </summary>
     public static IServiceCollection AddCircuitConnection(this IServiceCollection services) =>
         services.AddScoped<CircuitConnection>()
-            .AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>());
+            .AddScoped<CircuitHandler>(provider => provider.GetRequiredService<CircuitConnection>())
+            .AddScoped<SignedOutExit>();
 }
