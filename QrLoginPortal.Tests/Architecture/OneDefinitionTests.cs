@@ -42,6 +42,13 @@ public sealed class OneDefinitionTests
         AssertOnlyIn(@"\.ReadFormAsync\(", "SignIn/Forms.cs", "Api/RequestLimits.cs");
     }
 
+    [Fact]
+    public void CountsAreWordedByPlural_NeverWithParenthesisedEndings()
+    {
+        // "3 transaction(s) cancelled" in an audit detail or a page: Plural.Of says "1 transaction", "3 transactions".
+        AssertOnlyIn(@"\$""[^""]*\{[^}]+\}[^""]*\w\(s\)", "Plural.cs");
+    }
+
     private static void AssertOnlyIn(string pattern, params string[] homes) => AssertOnlyIn(pattern, homes, "*.*");
 
     private static void AssertOnlyIn(string pattern, string[] homes, string files)

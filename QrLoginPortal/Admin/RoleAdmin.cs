@@ -105,7 +105,7 @@ public sealed class RoleAdmin(
         }
 
         await audit.WriteAsync(AuditTypes.RoleDelete, AuditOutcomes.Success, actor.UserId, $"role {role}", actor.Ip,
-            $"{role}, {members} member(s) taken out", ct);
+            $"{role}, {Plural.Of(members, "member")} taken out", ct);
         return UserActionResult.Done(members == 0 ? $"The role {role} was deleted."
             : $"The role {role} was deleted; its {(members == 1 ? "member keeps" : $"{members} members keep")} their account.");
     }

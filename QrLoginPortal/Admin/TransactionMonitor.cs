@@ -171,7 +171,7 @@ public sealed class TransactionMonitor(
 
         var cancelled = await qrLogin.CancelEveryPendingAsync(ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, actor.UserId, "qr-transactions", actor.Ip,
-            $"{cancelled} pending transaction(s) cancelled", ct);
+            $"{Plural.Of(cancelled, "pending transaction")} cancelled", ct);
         return cancelled;
     }
 

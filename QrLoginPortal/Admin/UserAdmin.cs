@@ -145,7 +145,7 @@ public sealed class UserAdmin(
                 return UserActionResult.Refused($"{user.Email} is locked and signed out, but their security stamp could not be renewed: {stampFailure}");
             }
 
-            await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {ended} session(s) ended", ct);
+            await audit.WriteAsync(AuditTypes.UserLock, AuditOutcomes.Success, actor.UserId, user.Id, actor.Ip, $"{user.Email}; {Plural.Of(ended, "session")} ended", ct);
             return UserActionResult.Done($"{user.Email} is locked; {Plural.Of(ended, "signed-in browser")} signed out.");
         }, ct);
 

@@ -132,7 +132,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         var members = UsersInRole(db, role).Select(u => u.Id);
         var voided = await db.Badges.Where(b => members.Contains(b.UserId)).Where(Badge.UsableAt(now))
             .ExecuteUpdateAsync(s => s.SetProperty(b => b.VoidedAt, now).SetProperty(b => b.VoidedReason, reason), ct);
-        await audit.WriteAsync(AuditTypes.BadgeVoid, AuditOutcomes.Success, actorUserId, $"role {role}", ip, $"{voided} badge(s) voided", ct);
+        await audit.WriteAsync(AuditTypes.BadgeVoid, AuditOutcomes.Success, actorUserId, $"role {role}", ip, $"{Plural.Of(voided, "badge")} voided", ct);
         return voided;
     }
 
@@ -309,7 +309,7 @@ public sealed class BadgeService(IDbContextFactory<ApplicationDbContext> dbFacto
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToListAsync(ct);
         var badges = users.Where(u => u.UserName is not null).Select(u => new PrintableBadge(u.Id, u.ShownName, u.Email, IdBadge.QrContent(u.UserName!),
             $"ID badge: {u.UserName} (password still needed)", null)).ToList();
-        await audit.WriteAsync(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, $"{badges.Count} user(s)", ip,
+        await audit.WriteAsync(AuditTypes.BadgeIssue, AuditOutcomes.Success, actorUserId, Plural.Of(badges.Count, "user"), ip,
             "insecure ID badges printed", ct);
         return badges;
     }

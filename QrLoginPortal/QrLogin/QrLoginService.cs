@@ -216,7 +216,7 @@ public sealed class QrLoginService(
         ShuttingDown = true;
         var cancelled = await CancelPendingAsync(notifier.LocalWaitsWhenShared, ct);
         await audit.WriteAsync(AuditTypes.QrCancelAll, AuditOutcomes.Success, subject: "qr-transactions",
-            details: $"{cancelled} pending transaction(s) cancelled: the portal is shutting down", ct: ct);
+            details: $"{Plural.Of(cancelled, "pending transaction")} cancelled: the portal is shutting down", ct: ct);
         return cancelled;
     }
 
