@@ -9,10 +9,11 @@ using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
+using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Benchmarks;
 
-/// <summary>The QR engine on a temporary SQLite file, wired as the portal wires it (SPEC section 7 figures).</summary>
+/// <summary>The QR engine on a temporary SQLite file and, when installed, a throw-away PostgreSQL server, wired as the portal wires each (SPEC section 7 figures).</summary>
 public static class EngineBenchmarks
 {
     public static async Task RunAsync()
@@ -21,30 +22,59 @@ public static class EngineBenchmarks
         RenderBenchmark("QR image (approval URL, API, 8 px)", () => QrCodeRenderer.RenderPng("https://login.example.com/qr/ABCDEFGHJKMNP"));
         RenderBenchmark("badge QR image (6 px)", () => QrCodeRenderer.RenderPng(BadgeSecret.QrContent(BadgeSecret.Generate()), 6));
 
+        await DatabaseBenchmarksAsync(DatabaseProvider.Sqlite);
+        if (PostgresCluster.Available)
+        {
+            await DatabaseBenchmarksAsync(DatabaseProvider.Postgres);
+        }
+        else
+        {
+            Console.WriteLine("PostgreSQL: " + PostgresCluster.InstallHint);
+        }
+    }
+
+    /// <summary>
+    /// Creates, whole approvals and the push, wired as the portal wires that provider: SQLite with the
+    /// in-process notifier and counters; PostgreSQL (a throw-away server) with NOTIFY in each change's
+    /// transaction and the shared limit counters.
+    /// </summary>
+    private static async Task DatabaseBenchmarksAsync(DatabaseProvider provider)
+    {
+        Console.WriteLine($"-- {provider}");
         var folder = Directory.CreateTempSubdirectory("qrlogin-engine-").FullName;
+        var connectionString = provider == DatabaseProvider.Postgres
+            ? PostgresCluster.Instance.CreateDatabase()
+            : $"DataSource={Path.Combine(folder, "engine.db")}";
         try
         {
             var services = new ServiceCollection()
                 .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
                 .BuildServiceProvider();
             var builder = new DbContextOptionsBuilder<ApplicationDbContext>().UseApplicationServiceProvider(services);
-            builder.UseDatabase(DatabaseProvider.Sqlite, $"DataSource={Path.Combine(folder, "engine.db")}");
+            builder.UseDatabase(provider, connectionString);
             // Pooled, as the portal registers it.
             var factory = new PooledDbContextFactory<ApplicationDbContext>((DbContextOptions<ApplicationDbContext>)builder.Options);
             await using (var db = factory.CreateDbContext())
             {
                 await db.Database.MigrateAsync();
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+                if (provider == DatabaseProvider.Sqlite)
+                {
+                    await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+                }
+
                 db.Users.Add(new ApplicationUser { Id = "bench-user", UserName = "bench@bench.local", NormalizedUserName = "BENCH@BENCH.LOCAL" });
                 await db.SaveChangesAsync();
             }
 
             var clock = TimeProvider.System;
             var audit = new AuditLog(factory, clock);
-            var notifier = new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
+            ITransactionNotifier notifier = provider == DatabaseProvider.Postgres
+                ? new PostgresTransactionNotifier(factory, NullLogger<InProcessTransactionNotifier>.Instance, NullLogger<PostgresTransactionNotifier>.Instance)
+                : new InProcessTransactionNotifier(NullLogger<InProcessTransactionNotifier>.Instance);
             // No caps: the benchmark measures the engine, not the limits.
             var options = Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue, MaxPending = int.MaxValue, CreatedPerMinute = int.MaxValue });
-            var counters = new InMemoryLimitCounters(clock);
+            using var sharedCounters = provider == DatabaseProvider.Postgres ? new PostgresLimitCounters(connectionString, clock) : null;
+            ILimitCounters counters = (ILimitCounters?)sharedCounters ?? new InMemoryLimitCounters(clock);
             var limiter = FailedAttemptLimiter.Create(counters, options.Value);
             var capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options);
             var settings = new QrSettingsStore(factory, audit, clock);
@@ -113,6 +143,10 @@ public static class EngineBenchmarks
         finally
         {
             Directory.Delete(folder, recursive: true);
+            if (provider == DatabaseProvider.Postgres)
+            {
+                PostgresCluster.Instance.DropDatabase(connectionString);
+            }
         }
     }
 
