@@ -95,6 +95,21 @@ public sealed class LimitCountersTests : IDisposable
         await using var db = database.CreateDbContext();
         Assert.Empty(db.LimitCounters);
     }
+
+    [Fact]
+    public async Task ExpiredWindows_AreDeletedAsNewCountsAreWritten_WithoutAnyoneCallingPurge()
+    {
+        var database = new TestDatabase(global::QrLoginPortal.Data.DatabaseProvider.Postgres);
+        _owned.Add(database);
+        using var counters = new PostgresLimitCounters(database.ConnectionString, _clock);
+        counters.Add("old", TimeSpan.FromMinutes(1));
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        counters.Add("new", TimeSpan.FromMinutes(1));
+
+        await using var db = database.CreateDbContext();
+        Assert.Equal(["new"], db.LimitCounters.Select(c => c.Key).ToList());
+    }
 #endif
 
     public void Dispose()

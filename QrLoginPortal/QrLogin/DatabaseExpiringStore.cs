@@ -33,11 +33,10 @@ public sealed class DatabaseExpiringStore<TKey, TValue>(IDbContextFactory<Applic
 {
     private static readonly string Store = typeof(TValue).Name;
 
-    // Expired rows are deleted as entries are added, at most once a minute, whatever the traffic.
-    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
-
     private readonly IDataProtector _protector = protection.CreateProtector("QrLoginPortal.ExpiringEntries.v1", Store);
-    private long _nextSweepTicks;
+
+    // Expired rows are deleted as entries are added, at most once a minute, whatever the traffic.
+    private readonly PeriodicGate _sweep = new(TimeSpan.FromMinutes(1));
 
     public void Add(TKey key, TValue value, TimeSpan lifetime)
     {
@@ -110,13 +109,10 @@ public sealed class DatabaseExpiringStore<TKey, TValue>(IDbContextFactory<Applic
 
     private void Sweep(ApplicationDbContext db, DateTimeOffset now)
     {
-        var due = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepEvery).UtcTicks, due) != due)
+        if (_sweep.TryPass(now))
         {
-            return;
+            db.Set<ExpiringEntry>().Where(e => e.Store == Store && e.ExpiresAt <= now).ExecuteDelete();
         }
-
-        db.Set<ExpiringEntry>().Where(e => e.Store == Store && e.ExpiresAt <= now).ExecuteDelete();
     }
 
     private static string KeyOf(TKey key) => key.ToString() ?? throw new ArgumentException("A key must have a text form.", nameof(key));

@@ -27,11 +27,10 @@ public interface IExpiringStore<TKey, TValue> where TKey : notnull
 /// <summary>The expiring store of one node, on the injected clock; expired entries are dropped as they are met and swept out on additions.</summary>
 public sealed class InMemoryExpiringStore<TKey, TValue>(TimeProvider clock) : IExpiringStore<TKey, TValue> where TKey : notnull
 {
-    // Sweeping is a scan of every entry: at most once a second, whatever the traffic.
-    private static readonly TimeSpan SweepEvery = TimeSpan.FromSeconds(1);
-
     private readonly ConcurrentDictionary<TKey, Entry> _entries = new();
-    private long _nextSweepTicks;
+
+    // Sweeping is a scan of every entry: at most once a second, whatever the traffic.
+    private readonly PeriodicGate _sweep = new(TimeSpan.FromSeconds(1));
 
     /// <summary>Entries held, expired ones not yet swept included.</summary>
     public int Count => _entries.Count;
@@ -70,8 +69,7 @@ public sealed class InMemoryExpiringStore<TKey, TValue>(TimeProvider clock) : IE
 
     private void Sweep(DateTimeOffset now)
     {
-        var due = Interlocked.Read(ref _nextSweepTicks);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepEvery).UtcTicks, due) != due)
+        if (!_sweep.TryPass(now))
         {
             return;
         }

@@ -18,8 +18,6 @@ namespace QrLoginPortal.QrLogin;
 /// </remarks>
 public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvider clock) : ILimitCounters, IDisposable
 {
-    private static readonly TimeSpan PurgeEvery = TimeSpan.FromMinutes(1);
-
     private const string AddSql = """
         INSERT INTO "LimitCounters" ("Key", "WindowEndUnixMs", "Count") VALUES (@key, @end, 1)
         ON CONFLICT ("Key") DO UPDATE SET
@@ -32,7 +30,8 @@ public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvi
 
     private const string PurgeSql = """DELETE FROM "LimitCounters" WHERE "WindowEndUnixMs" <= @now""";
 
-    private long _lastPurgeUnixMs = long.MinValue;
+    // Ended windows are deleted as counts are written, at most once a minute per node.
+    private readonly PeriodicGate _purge = new(TimeSpan.FromMinutes(1));
 
     public PostgresLimitCounters(string connectionString, TimeProvider clock) : this(NpgsqlDataSource.Create(connectionString), clock)
     {
@@ -55,7 +54,8 @@ public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvi
 
     public void Add(string key, TimeSpan window)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var at = clock.GetUtcNow();
+        var now = at.ToUnixTimeMilliseconds();
         using (var command = dataSource.CreateCommand(AddSql))
         {
             command.Parameters.AddWithValue("key", StoredKey(key));
@@ -64,8 +64,7 @@ public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvi
             command.ExecuteScalar();
         }
 
-        var last = Interlocked.Read(ref _lastPurgeUnixMs);
-        if (now - last >= PurgeEvery.TotalMilliseconds && Interlocked.CompareExchange(ref _lastPurgeUnixMs, now, last) == last)
+        if (_purge.TryPass(at))
         {
             Purge(now);
         }
