@@ -97,15 +97,10 @@ public static class ModuleChainEndpoints
         }
 
         // The binding cookie is set when the chain starts: the Success token signs in only this client's browser.
-        var (created, refusal) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId, BrowserBinding.Ensure(context));
+        var (created, off, later) = await QrEndpoints.CreateForCallerAsync(context, qrLogin, profileId, BrowserBinding.Ensure(context));
         if (created is null)
         {
-            return refusal switch
-            {
-                JsonHttpResult<ApiError> error => error,
-                ApiError.RetryLaterResult later => later,
-                _ => throw new InvalidOperationException("CreateForCallerAsync refused without saying why."),
-            };
+            return off is not null ? off : later!;
         }
 
         var validity = (int)Math.Ceiling((created.ExpiresAt - created.CreatedAt).TotalSeconds);

@@ -68,15 +68,10 @@ public static class QrEndpoints
             return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
 
-        var (created, refusal) = await CreateForCallerAsync(context, qrLogin, profileId);
+        var (created, off, later) = await CreateForCallerAsync(context, qrLogin, profileId);
         if (created is null)
         {
-            return refusal switch
-            {
-                JsonHttpResult<ApiError> error => error,
-                ApiError.RetryLaterResult later => later,
-                _ => throw new InvalidOperationException("CreateForCallerAsync refused without saying why."),
-            };
+            return off is not null ? off : later!;
         }
 
         var origin = PublicOrigin.Of(context);
@@ -141,25 +136,26 @@ public static class QrEndpoints
     }
 
     /// <summary>A new transaction for the calling API client, or the answer to give when QR sign-in is off or it asked too often.</summary>
-    internal static async Task<(NewQrTransaction? Created, IResult? Refusal)> CreateForCallerAsync(HttpContext context, QrLoginService qrLogin,
-        string profileId, byte[]? browserBindingHash = null)
+    /// <returns>The transaction; or, when it was refused, exactly one of <c>Off</c> (QR sign-in is off) and <c>Later</c> (429/503 with Retry-After).</returns>
+    internal static async Task<(NewQrTransaction? Created, JsonHttpResult<ApiError>? Off, ApiError.RetryLaterResult? Later)> CreateForCallerAsync(
+        HttpContext context, QrLoginService qrLogin, string profileId, byte[]? browserBindingHash = null)
     {
         try
         {
             return (await qrLogin.CreateAsync(new QrRequester(context.ClientIp(),
-                context.Request.Headers.UserAgent.ToString(), browserBindingHash), profileId, context.RequestAborted), null);
+                context.Request.Headers.UserAgent.ToString(), browserBindingHash), profileId, context.RequestAborted), null, null);
         }
         catch (QrLoginDisabledException)
         {
-            return (null, ApiError.Disabled());
+            return (null, ApiError.Disabled(), null);
         }
         catch (QrAttemptsThrottledException ex)
         {
-            return (null, ApiError.TooMany(ex.RetryAfter));
+            return (null, null, ApiError.TooMany(ex.RetryAfter));
         }
         catch (QrLoginBusyException ex)
         {
-            return (null, ApiError.Busy(ex.RetryAfter));
+            return (null, null, ApiError.Busy(ex.RetryAfter));
         }
     }
 
