@@ -54,8 +54,8 @@ public static class AuthnEndpoints
                          "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +
                          "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
 
-    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgeService badges,
-        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgePolicyStore badgePolicies,
+        BadgeSignInCheck badges, BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
         if (error is not null)
@@ -69,7 +69,7 @@ public static class AuthnEndpoints
             return ApiError.BadRequest("type", $"type must be \"{PasswordType}\" or \"{QrCodeType}\".");
         }
 
-        var policy = await badges.GetPolicyAsync(context.RequestAborted);
+        var policy = await badgePolicies.GetAsync(context.RequestAborted);
         AuthnFlow flow;
         if (string.IsNullOrEmpty(body.Id))
         {
@@ -145,7 +145,7 @@ public static class AuthnEndpoints
     }
 
     private static async Task<IResult> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeService badges, BadgeSignInChecks badgeChecks, UserManager<ApplicationUser> users, UserSignInTokens signInTokens)
+        BadgeSignInCheck badges, BadgeSignInChecks badgeChecks, UserManager<ApplicationUser> users, UserSignInTokens signInTokens)
     {
         if (string.IsNullOrEmpty(body.Value))
         {

@@ -13,13 +13,13 @@ public sealed record BadgePresented(ApplicationUser? User, TimeSpan? RetryAfter 
 /// by the engine, a wrong badge after a password counted toward that account's lockout, and the
 /// user's own sign-in rules (confirmed, not locked).
 /// </summary>
-public sealed class BadgeSignInChecks(BadgeService badges, SignInManager<ApplicationUser> signInManager)
+public sealed class BadgeSignInChecks(BadgeSignInCheck check, BadgeService badges, SignInManager<ApplicationUser> signInManager)
 {
     public async Task<BadgePresented> PresentAsync(string? value, BadgeStep step, string? expectedUserId, string? ip, CancellationToken ct)
     {
         var users = signInManager.UserManager;
-        var check = await badges.CheckAsync(value, step, expectedUserId, ip, ct);
-        if (!check.Succeeded)
+        var result = await check.CheckAsync(value, step, expectedUserId, ip, ct);
+        if (!result.Succeeded)
         {
             ApplicationUser? lockedOut = null;
             if (step == BadgeStep.SecondStep && await users.FindByIdAsync(expectedUserId!) is { } holder)
@@ -29,10 +29,10 @@ public sealed class BadgeSignInChecks(BadgeService badges, SignInManager<Applica
                 lockedOut = await users.IsLockedOutAsync(holder) ? holder : null;
             }
 
-            return new BadgePresented(null, check.RetryAfter, lockedOut);
+            return new BadgePresented(null, result.RetryAfter, lockedOut);
         }
 
-        var user = await users.FindByIdAsync(check.UserId!);
+        var user = await users.FindByIdAsync(result.UserId!);
         if (user is null || !await signInManager.CanSignInNowAsync(user))
         {
             return new BadgePresented(null);
