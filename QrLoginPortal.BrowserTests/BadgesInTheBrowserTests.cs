@@ -15,7 +15,8 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
     {
         // The test turns badge sign-in on and issues badges: it leaves the portal as it found it.
         var badges = Fixture.Server.Services.GetRequiredService<BadgeService>();
-        var policyBefore = await badges.GetPolicyAsync(TestContext.Current.CancellationToken);
+        var badgePolicies = Fixture.Server.Services.GetRequiredService<BadgePolicyStore>();
+        var policyBefore = await badgePolicies.GetAsync(TestContext.Current.CancellationToken);
         try
         {
             await PrintASheet_SignInWithABadge_AndVoidTheRoleAsync();
@@ -24,7 +25,7 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         {
             // No badge this test issued stays usable, and the policy is the one before.
             await badges.VoidAllForRoleAsync(BadgeRoles.User, null, null, CancellationToken.None);
-            Assert.Empty(await badges.UpdatePolicyAsync(policyBefore, null, "browser tests", null, CancellationToken.None));
+            Assert.Empty(await badgePolicies.UpdateAsync(policyBefore, null, "browser tests", null, CancellationToken.None));
         }
     }
 

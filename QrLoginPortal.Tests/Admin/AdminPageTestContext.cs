@@ -73,9 +73,11 @@ public abstract class AdminPageTestContext : BunitContext
         // Password links are also mailed: queued here, never sent.
         Services.AddSingleton(new global::QrLoginPortal.Email.MailQueue(Microsoft.Extensions.Logging.Abstractions.NullLogger<global::QrLoginPortal.Email.MailQueue>.Instance));
         Services.AddSingleton<Microsoft.AspNetCore.Identity.IEmailSender<global::QrLoginPortal.Data.ApplicationUser>, global::QrLoginPortal.Email.PortalEmailSender>();
-        Services.AddAttemptLimiter(global::QrLoginPortal.Badges.BadgeService.FailureLimiter,
-            _ => global::QrLoginPortal.Badges.BadgeService.LimitsOf(new global::QrLoginPortal.Badges.BadgeOptions()));
+        Services.AddAttemptLimiter(global::QrLoginPortal.Badges.BadgeSignInCheck.FailureLimiter,
+            _ => global::QrLoginPortal.Badges.BadgeSignInCheck.LimitsOf(new global::QrLoginPortal.Badges.BadgeOptions()));
+        Services.AddSingleton<global::QrLoginPortal.Badges.BadgePolicyStore>();
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgeService>();
+        Services.AddSingleton<global::QrLoginPortal.Badges.BadgeSignInCheck>();
         Services.AddSingleton(typeof(IExpiringStore<,>), typeof(InMemoryExpiringStore<,>));
         Services.AddSingleton<global::QrLoginPortal.Badges.BadgePrintJobs>();
         Services.AddSingleton<BadgeAdmin>();

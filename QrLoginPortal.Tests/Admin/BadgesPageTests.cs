@@ -13,6 +13,8 @@ namespace QrLoginPortal.Tests.Admin;
 public sealed class BadgesPageTests : AdminPageTestContext
 {
     private BadgeService Badges => Services.GetRequiredService<BadgeService>();
+    private BadgePolicyStore BadgePolicies => Services.GetRequiredService<BadgePolicyStore>();
+    private BadgeSignInCheck BadgeCheck => Services.GetRequiredService<BadgeSignInCheck>();
     private BadgePrintJobs PrintJobs => Services.GetRequiredService<BadgePrintJobs>();
 
     [Fact]
@@ -30,7 +32,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
         Assert.Null(PrintJobs.Get(jobId, "user-id"));
         var badge = Assert.Single(PrintJobs.Get(jobId, "admin-id")!);
         Assert.Equal("user-id", badge.UserId);
-        Assert.Equal("user-id", (await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).UserId);
+        Assert.Equal("user-id", (await BadgeCheck.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).UserId);
     }
 
     [Fact]
@@ -73,7 +75,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
 
         cut.WaitForAssertion(() => Assert.Contains("voided", cut.Find("[data-testid=message]").TextContent));
         cut.WaitForAssertion(() => Assert.Contains("none", Row(cut, "user@test.local").QuerySelector("[data-testid=badge-state]")!.TextContent));
-        Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
+        Assert.False((await BadgeCheck.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
     }
 
     [Fact]
@@ -88,7 +90,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
 
         Assert.Contains("1 badge will stop working at once", said);
         cut.WaitForAssertion(() => Assert.Contains("Voided 1 badge of User", cut.Find("[data-testid=message]").TextContent));
-        Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
+        Assert.False((await BadgeCheck.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.1")).Succeeded);
     }
 
     [Fact]
@@ -147,7 +149,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
         await cut.Find("button[data-testid=save-policy]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("allow the role first", cut.Find("[data-testid=policy-error-SecondStepRoles]").TextContent));
-        Assert.Empty((await Badges.GetPolicyAsync()).SecondStepRoles);
+        Assert.Empty((await BadgePolicies.GetAsync()).SecondStepRoles);
     }
 
     [Fact]
@@ -160,7 +162,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
         await cut.Find("[data-testid=save-policy]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("Policy saved", cut.Find("[data-testid=message]").TextContent));
-        Assert.True((await Badges.GetPolicyAsync()).Enabled);
+        Assert.True((await BadgePolicies.GetAsync()).Enabled);
         await using var db = Engine.Database.CreateDbContext();
         Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.BadgePolicyChange && e.UserId == "admin-id"));
     }
@@ -185,7 +187,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
     [Fact]
     public async Task WithInsecureIdBadgesOn_AnIdBadgeIsPrinted_ThatOnlyNamesThePerson()
     {
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", null));
         var cut = Render<BadgesPage>();
         cut.WaitForAssertion(() => Assert.Contains("holds no secret", cut.Find("[data-testid=insecure-warning]").TextContent));
 
@@ -218,7 +220,7 @@ public sealed class BadgesPageTests : AdminPageTestContext
     }
 
     private async Task EnableAsync() =>
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true }, "admin-id", "admin", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true }, "admin-id", "admin", null));
 
     /// <summary>The input of a MudBlazor switch or checkbox, wherever the component put its test id.</summary>
     private static AngleSharp.Dom.IElement Toggle(IRenderedComponent<BadgesPage> cut, string testId) =>

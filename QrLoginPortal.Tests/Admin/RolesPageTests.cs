@@ -10,6 +10,8 @@ namespace QrLoginPortal.Tests.Admin;
 public sealed class RolesPageTests : AdminPageTestContext
 {
     private BadgeService Badges => Services.GetRequiredService<BadgeService>();
+    private BadgePolicyStore BadgePolicies => Services.GetRequiredService<BadgePolicyStore>();
+    private BadgeSignInCheck BadgeCheck => Services.GetRequiredService<BadgeSignInCheck>();
 
     [Fact]
     public async Task CreatingARole_AndPuttingAUserInIt_IsAudited_AndTheBadgePolicyCanNameIt()
@@ -34,8 +36,8 @@ public sealed class RolesPageTests : AdminPageTestContext
         }
 
         // The badge page offers the new role, and a policy naming it lets its members (and only them) use badges.
-        Assert.Contains("Pupils", await Badges.RoleNamesAsync());
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["Pupils"] }, "admin-id", "admin", null));
+        Assert.Contains("Pupils", await BadgePolicies.RoleNamesAsync());
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["Pupils"] }, "admin-id", "admin", null));
         Assert.True(await Badges.MayUseBadgesAsync("user-id"));
         Assert.False(await Badges.MayUseBadgesAsync("admin-id"));
         var badges = Render<BadgesPage>();
@@ -48,7 +50,7 @@ public sealed class RolesPageTests : AdminPageTestContext
         var actor = new AdminActor("admin-id", "admin@test.local", null, AdminSessionId);
         var roles = Services.GetRequiredService<RoleAdmin>();
         Assert.True((await roles.CreateAsync(actor, "Pupils")).Succeeded);
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["User", "Pupils"] }, "admin-id", "admin", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["User", "Pupils"] }, "admin-id", "admin", null));
         var cut = Render<RolesPage>();
         cut.WaitForAssertion(() => cut.Find("button[data-testid=delete-Pupils]"));
         Assert.Empty(cut.FindAll("button[data-testid=delete-Admin]"));
@@ -56,14 +58,14 @@ public sealed class RolesPageTests : AdminPageTestContext
         await cut.Find("button[data-testid=delete-Pupils]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("take it out of the badge policy", cut.Find("[data-testid=error]").TextContent));
-        Assert.Contains("Pupils", await Badges.RoleNamesAsync());
+        Assert.Contains("Pupils", await BadgePolicies.RoleNamesAsync());
         var admin = await roles.DeleteAsync(actor, "Admin");
         Assert.False(admin.Succeeded);
         Assert.Contains("cannot be deleted", admin.Message);
 
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["User"] }, "admin-id", "admin", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowedRoles = ["User"] }, "admin-id", "admin", null));
         Assert.True((await roles.DeleteAsync(actor, "Pupils")).Succeeded);
-        Assert.DoesNotContain("Pupils", await Badges.RoleNamesAsync());
+        Assert.DoesNotContain("Pupils", await BadgePolicies.RoleNamesAsync());
     }
 
     [Fact]
@@ -81,6 +83,6 @@ public sealed class RolesPageTests : AdminPageTestContext
         await cut.Find("button[data-testid=create-role]").ClickAsync(new());
 
         cut.WaitForAssertion(() => Assert.Contains("no longer an administrator", cut.Find("[data-testid=error]").TextContent));
-        Assert.DoesNotContain("Pupils", await Badges.RoleNamesAsync());
+        Assert.DoesNotContain("Pupils", await BadgePolicies.RoleNamesAsync());
     }
 }

@@ -15,6 +15,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
 {
     private const string Path = "/idp/ws/rest/authn";
     private BadgeService Badges => portal.Badges;
+    private BadgePolicyStore BadgePolicies => portal.BadgePolicies;
 
     [Fact]
     public async Task Init_SaysWhetherABadgeMayBeScanned_AsThePolicySays()
@@ -124,7 +125,7 @@ public sealed class AuthnApiTests(PortalFactory portal) : IClassFixture<PortalFa
     {
         var email = $"id-{Guid.NewGuid():N}@school.test";
         await portal.CreateUserAsync(email);
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
         var started = await StartAsync();
         Assert.True(started.GetProperty("allowQRCodeScan").GetBoolean());
         var id = started.GetProperty("id").GetString();

@@ -13,12 +13,19 @@ public sealed class BadgeServiceTests : IDisposable
 {
     private const string Ip = "198.51.100.7";
     private readonly EngineFixture _engine = new();
+    private readonly BadgePolicyStore _policies;
     private readonly BadgeService _badges;
+    private readonly BadgeSignInCheck _check;
 
-    public BadgeServiceTests() => _badges = BadgesWith(new BadgeOptions());
+    public BadgeServiceTests()
+    {
+        _policies = new BadgePolicyStore(_engine.Database, _engine.Audit, _engine.Clock);
+        _badges = new BadgeService(_engine.Database, _policies, _engine.Audit, _engine.Clock);
+        _check = CheckWith(new BadgeOptions());
+    }
 
-    private BadgeService BadgesWith(BadgeOptions limits) => new(_engine.Database, _engine.Audit, _engine.Clock,
-        new AttemptLimiter(BadgeService.FailureLimiter, BadgeService.LimitsOf(limits), _engine.Counters));
+    private BadgeSignInCheck CheckWith(BadgeOptions limits) => new(_engine.Database, _policies, _engine.Audit, _engine.Clock,
+        new AttemptLimiter(BadgeSignInCheck.FailureLimiter, BadgeSignInCheck.LimitsOf(limits), _engine.Counters));
 
     public void Dispose() => _engine.Dispose();
 
@@ -40,9 +47,9 @@ public sealed class BadgeServiceTests : IDisposable
             Assert.DoesNotContain(await db.AuditEvents.Select(e => e.Details ?? "").ToListAsync(), d => d.Contains(badge.Secret));
         }
 
-        var check = await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
+        var check = await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
         Assert.Equal(pupil, check.UserId);
-        var typed = await _badges.CheckAsync(badge.Grouped.ToLowerInvariant(), BadgeStep.FirstStep, null, Ip);
+        var typed = await _check.CheckAsync(badge.Grouped.ToLowerInvariant(), BadgeStep.FirstStep, null, Ip);
         Assert.Equal(pupil, typed.UserId);
     }
 
@@ -55,8 +62,8 @@ public sealed class BadgeServiceTests : IDisposable
 
         var renewed = (await _badges.IssueAsync(pupil, "admin-id", Ip))!;
 
-        Assert.False((await _badges.CheckAsync(old.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
-        Assert.True((await _badges.CheckAsync(renewed.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(old.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _check.CheckAsync(renewed.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
     }
 
     [Fact]
@@ -68,7 +75,7 @@ public sealed class BadgeServiceTests : IDisposable
 
         Assert.True(await _badges.VoidAsync(pupil, "lost", pupil, Ip));
 
-        Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
         Assert.Null(await _badges.GetUsableAsync(pupil));
         Assert.False(await _badges.VoidAsync(pupil, "lost", pupil, Ip));
     }
@@ -88,10 +95,10 @@ public sealed class BadgeServiceTests : IDisposable
         Assert.Equal(2, voided);
         foreach (var badge in sheet)
         {
-            Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+            Assert.False((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
         }
 
-        Assert.Equal(teacher, (await _badges.CheckAsync(teacherBadge.QrContent, BadgeStep.FirstStep, null, Ip)).UserId);
+        Assert.Equal(teacher, (await _check.CheckAsync(teacherBadge.QrContent, BadgeStep.FirstStep, null, Ip)).UserId);
     }
 
     [Fact]
@@ -103,9 +110,9 @@ public sealed class BadgeServiceTests : IDisposable
         Assert.Equal(_engine.Clock.GetUtcNow().AddDays(30), badge.ExpiresAt);
 
         _engine.Clock.Advance(TimeSpan.FromDays(29));
-        Assert.True((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
         _engine.Clock.Advance(TimeSpan.FromDays(1));
-        Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
     }
 
     [Fact]
@@ -117,18 +124,18 @@ public sealed class BadgeServiceTests : IDisposable
         var teacherBadge = (await _badges.IssueAsync(teacher, "admin-id", Ip))!;
 
         // Off by default.
-        Assert.False((await _badges.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
 
         // On, for the User role only: an administrator's badge does not sign in.
         await EnableAsync();
-        Assert.True((await _badges.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
-        Assert.False((await _badges.CheckAsync(teacherBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _check.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(teacherBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
 
         // Second step only: a badge alone signs nobody in, after the right password it does, someone else's does not.
         await EnableAsync(firstStep: false);
-        Assert.False((await _badges.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
-        Assert.True((await _badges.CheckAsync(pupilBadge.QrContent, BadgeStep.SecondStep, pupil, Ip)).Succeeded);
-        Assert.False((await _badges.CheckAsync(pupilBadge.QrContent, BadgeStep.SecondStep, teacher, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(pupilBadge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _check.CheckAsync(pupilBadge.QrContent, BadgeStep.SecondStep, pupil, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(pupilBadge.QrContent, BadgeStep.SecondStep, teacher, Ip)).Succeeded);
     }
 
     [Fact]
@@ -142,7 +149,7 @@ public sealed class BadgeServiceTests : IDisposable
             await db.Users.Where(u => u.Id == pupil).ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEnd, DateTimeOffset.MaxValue));
         }
 
-        Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
     }
 
     [Fact]
@@ -151,13 +158,13 @@ public sealed class BadgeServiceTests : IDisposable
         await EnableAsync();
         var pupil = await AddUserAsync("pupil@school.test");
         var badge = (await _badges.IssueAsync(pupil, "admin-id", Ip))!;
-        for (var i = 0; i < BadgeService.FailuresPerAddress; i++)
+        for (var i = 0; i < BadgeSignInCheck.FailuresPerAddress; i++)
         {
-            Assert.Null((await _badges.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, Ip)).RetryAfter);
+            Assert.Null((await _check.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, Ip)).RetryAfter);
         }
 
-        var refused = await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
-        var elsewhere = await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "198.51.100.8");
+        var refused = await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
+        var elsewhere = await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "198.51.100.8");
 
         Assert.False(refused.Succeeded);
         Assert.NotNull(refused.RetryAfter);
@@ -168,20 +175,20 @@ public sealed class BadgeServiceTests : IDisposable
     public async Task AFloodOfWrongBadges_FromManyAddresses_LeavesValidBadgesWorking_ButWrongOnesWait()
     {
         var limits = new BadgeOptions { FailuresPerAddress = 5, FailuresPerHour = 50 };
-        var badges = BadgesWith(limits);
+        var check = CheckWith(limits);
         await EnableAsync();
         var pupil = await AddUserAsync("pupil@school.test");
-        var badge = (await badges.IssueAsync(pupil, "admin-id", Ip))!;
+        var badge = (await _badges.IssueAsync(pupil, "admin-id", Ip))!;
         for (var address = 0; address <= limits.FailuresPerHour / limits.FailuresPerAddress; address++)
         {
             for (var i = 0; i < limits.FailuresPerAddress; i++)
             {
-                await badges.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, $"203.0.113.{address}");
+                await check.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, $"203.0.113.{address}");
             }
         }
 
-        var valid = await badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
-        var wrong = await badges.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, "198.51.100.9");
+        var valid = await check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip);
+        var wrong = await check.CheckAsync(BadgeSecret.QrContent(BadgeSecret.Generate()), BadgeStep.FirstStep, null, "198.51.100.9");
 
         Assert.Equal(pupil, valid.UserId);
         Assert.False(wrong.Succeeded);
@@ -191,11 +198,11 @@ public sealed class BadgeServiceTests : IDisposable
     [Fact]
     public async Task AnInvalidPolicy_IsRefused_FieldByField_AndNothingChanges()
     {
-        var errors = await _badges.UpdatePolicyAsync(new BadgePolicy { LifetimeDays = -1, AllowedRoles = ["Pupil"] }, "admin-id", "admin", Ip);
+        var errors = await _policies.UpdateAsync(new BadgePolicy { LifetimeDays = -1, AllowedRoles = ["Pupil"] }, "admin-id", "admin", Ip);
 
         Assert.Contains(nameof(BadgePolicy.LifetimeDays), errors.Keys);
         Assert.Contains(nameof(BadgePolicy.AllowedRoles), errors.Keys);
-        var policy = await _badges.GetPolicyAsync();
+        var policy = await _policies.GetAsync();
         Assert.Equal(0, policy.LifetimeDays);
         Assert.Equal([BadgeRoles.User], policy.AllowedRoles);
         await using var db = _engine.Database.CreateDbContext();
@@ -208,15 +215,15 @@ public sealed class BadgeServiceTests : IDisposable
         var pupil = await AddUserAsync("pupil@school.test");
         await AddUserAsync("teacher@school.test", admin: true);
         await EnableAsync();
-        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).Succeeded);
+        Assert.False((await _check.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).Succeeded);
 
-        Assert.Empty(await _badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", Ip));
+        Assert.Empty(await _policies.UpdateAsync(new BadgePolicy { Enabled = true, InsecureIdBadges = true }, "admin-id", "admin", Ip));
 
-        Assert.Equal(pupil, (await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).UserId);
-        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("nobody@school.test"), Ip)).Succeeded);
-        Assert.False((await _badges.FindIdBadgeHolderAsync(IdBadge.QrContent("teacher@school.test"), Ip)).Succeeded);
+        Assert.Equal(pupil, (await _check.FindIdBadgeHolderAsync(IdBadge.QrContent("pupil@school.test"), Ip)).UserId);
+        Assert.False((await _check.FindIdBadgeHolderAsync(IdBadge.QrContent("nobody@school.test"), Ip)).Succeeded);
+        Assert.False((await _check.FindIdBadgeHolderAsync(IdBadge.QrContent("teacher@school.test"), Ip)).Succeeded);
         // An ID badge is no secret badge: it signs nobody in by itself.
-        Assert.False((await _badges.CheckAsync(IdBadge.QrContent("pupil@school.test"), BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(IdBadge.QrContent("pupil@school.test"), BadgeStep.FirstStep, null, Ip)).Succeeded);
     }
 
     [Fact]
@@ -224,16 +231,16 @@ public sealed class BadgeServiceTests : IDisposable
     {
         var pupil = await AddUserAsync("pupil@school.test");
         var badge = (await _badges.IssueAsync(pupil, "admin-id", Ip))!;
-        Assert.Empty(await _badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = true, SecondStepRoles = [BadgeRoles.User] },
+        Assert.Empty(await _policies.UpdateAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = true, SecondStepRoles = [BadgeRoles.User] },
             "admin-id", "admin", Ip));
 
-        Assert.False((await _badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
-        Assert.True((await _badges.CheckAsync(badge.QrContent, BadgeStep.SecondStep, pupil, Ip)).Succeeded);
+        Assert.False((await _check.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, Ip)).Succeeded);
+        Assert.True((await _check.CheckAsync(badge.QrContent, BadgeStep.SecondStep, pupil, Ip)).Succeeded);
     }
 
     private async Task EnableAsync(bool firstStep = true, int lifetimeDays = 0, List<string>? roles = null)
     {
-        var errors = await _badges.UpdatePolicyAsync(new BadgePolicy
+        var errors = await _policies.UpdateAsync(new BadgePolicy
         {
             Enabled = true,
             AllowAsFirstStep = firstStep,

@@ -13,6 +13,7 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
 {
     private const string AuthCookie = ".AspNetCore.Identity.Application";
     private BadgeService Badges => portal.Badges;
+    private BadgePolicyStore BadgePolicies => portal.BadgePolicies;
 
     [Fact]
     public async Task ABadge_SignsItsHolderIn_AndGoesToTheReturnUrl()
@@ -131,7 +132,7 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     {
         var email = $"idbadge-{Guid.NewGuid():N}@school.test";
         await portal.CreateUserAsync(email);
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
         using var browser = portal.CreateBrowser();
         var page = await browser.GetPageAsync("/login/badge");
 
@@ -157,7 +158,7 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
     {
         var email = $"idsecond-{Guid.NewGuid():N}@school.test";
         await portal.CreateUserAsync(email);
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy
         {
             Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true, SecondStepRoles = [BadgeRoles.User],
         }, null, "test", null));
@@ -179,7 +180,7 @@ public sealed class BadgeSignInTests(PortalFactory portal) : IClassFixture<Porta
         var email = $"idlocked-{Guid.NewGuid():N}@school.test";
         await portal.CreateUserAsync(email);
         await SetLockoutEndAsync(email, byAdmin ? ApplicationUser.AdminLockEnd : DateTimeOffset.UtcNow.AddMinutes(5));
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
         using var browser = portal.CreateBrowser();
 
         var response = await IdBadgePasswordAsync(browser, email);

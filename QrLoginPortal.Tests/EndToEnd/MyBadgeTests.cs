@@ -11,6 +11,8 @@ public sealed partial class MyBadgeTests(PortalFactory portal) : IClassFixture<P
 {
     private const string Page = "/Account/Manage/Badge";
     private BadgeService Badges => portal.Services.GetRequiredService<BadgeService>();
+    private BadgePolicyStore BadgePolicies => portal.BadgePolicies;
+    private BadgeSignInCheck BadgeCheck => portal.Services.GetRequiredService<BadgeSignInCheck>();
 
     [Fact]
     public async Task APerson_PrintsTheirOwnBadge_WhichOnlyTheySeeAndWhichSignsIn()
@@ -28,7 +30,7 @@ public sealed partial class MyBadgeTests(PortalFactory portal) : IClassFixture<P
         var sheet = await person.GetPageAsync(sheetPath);
         var code = BadgeCode().Match(sheet).Groups[1].Value;
 
-        Assert.Equal(userId, (await Badges.CheckAsync(code, BadgeStep.FirstStep, null, "192.0.2.9")).UserId);
+        Assert.Equal(userId, (await BadgeCheck.CheckAsync(code, BadgeStep.FirstStep, null, "192.0.2.9")).UserId);
         Assert.Contains("You have a badge", await person.GetPageAsync(Page));
         using var someoneElse = await SignedInAsync((await NewUserAsync()).Email);
         Assert.DoesNotContain(code, await someoneElse.GetPageAsync(sheetPath));
@@ -46,7 +48,7 @@ public sealed partial class MyBadgeTests(PortalFactory portal) : IClassFixture<P
         var voided = await person.PostFormAsync(Page, page, "void-badge", new Dictionary<string, string>());
 
         Assert.Contains("Your badge was voided.", await voided.Content.ReadAsStringAsync());
-        Assert.False((await Badges.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.9")).Succeeded);
+        Assert.False((await BadgeCheck.CheckAsync(badge.QrContent, BadgeStep.FirstStep, null, "192.0.2.9")).Succeeded);
     }
 
     [Fact]
@@ -64,7 +66,7 @@ public sealed partial class MyBadgeTests(PortalFactory portal) : IClassFixture<P
     }
 
     private async Task SetPolicyAsync(bool selfService) =>
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy { Enabled = true, UsersMayPrintOwn = selfService }, null, "test", null));
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy { Enabled = true, UsersMayPrintOwn = selfService }, null, "test", null));
 
     private async Task<(string Email, string UserId)> NewUserAsync()
     {

@@ -8,10 +8,11 @@ namespace QrLoginPortal.Tests.Infrastructure;
 public partial class PortalFactory
 {
     public BadgeService Badges => Services.GetRequiredService<BadgeService>();
+    public BadgePolicyStore BadgePolicies => Services.GetRequiredService<BadgePolicyStore>();
 
     /// <summary>Badges for the User role: on or off, alone or only after a password, and asked of Users after their password or not.</summary>
     public async Task SetBadgePolicyAsync(bool enabled, bool firstStep = true, bool secondStep = false, int lifetimeDays = 0) =>
-        Assert.Empty(await Badges.UpdatePolicyAsync(new BadgePolicy
+        Assert.Empty(await BadgePolicies.UpdateAsync(new BadgePolicy
         {
             Enabled = enabled,
             AllowAsFirstStep = firstStep,

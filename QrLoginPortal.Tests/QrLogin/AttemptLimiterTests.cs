@@ -79,14 +79,14 @@ public sealed class AttemptLimiterTests
 
         // Configured values, where a constant stood before.
         Assert.Equal(7, Of(SecretGuessLimiter.Use).PerKey);
-        Assert.Equal(4, Of(BadgeService.FailureLimiter).PerKey);
+        Assert.Equal(4, Of(BadgeSignInCheck.FailureLimiter).PerKey);
         // Users and API clients guessing QR codes spend the one portal-wide budget.
         Assert.Equal(900, Of(FailedAttemptLimiter.UserAttempts).Shared);
         Assert.Equal(Of(FailedAttemptLimiter.UserAttempts).SharedBudget, Of(FailedAttemptLimiter.ApiClientAttempts).SharedBudget);
         // Documented defaults (SECURITY.md) kept.
         Assert.Equal((3, 10), (Of(PasswordThrottle.Use).PerKey, Of(PasswordThrottle.Use).PerAddress));
         Assert.Equal((10, 20), (Of(ClientSecretThrottle.Use).PerAddress, Of(ClientSecretThrottle.Use).Shared));
-        Assert.Equal(1000, Of(BadgeService.FailureLimiter).Shared);
+        Assert.Equal(1000, Of(BadgeSignInCheck.FailureLimiter).Shared);
         // One node counts in memory; several on PostgreSQL count in the database they share.
         Assert.IsType(TestDatabase.DefaultProvider == global::QrLoginPortal.Data.DatabaseProvider.Postgres
             ? typeof(PostgresLimitCounters) : typeof(InMemoryLimitCounters), services.GetRequiredService<ILimitCounters>());

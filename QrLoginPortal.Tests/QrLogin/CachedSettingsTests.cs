@@ -34,17 +34,16 @@ public sealed class CachedSettingsTests : IDisposable
     public async Task ABadgePolicySavedOnAnotherNode_IsInForceHere_WithinTheRecheckTime()
     {
         var ct = TestContext.Current.CancellationToken;
-        BadgeService Node() => new(_engine.Database, _engine.Audit, _engine.Clock,
-            new AttemptLimiter(BadgeService.FailureLimiter, BadgeService.LimitsOf(new BadgeOptions()), _engine.Counters));
+        BadgePolicyStore Node() => new(_engine.Database, _engine.Audit, _engine.Clock);
         var here = Node();
         var otherNode = Node();
-        Assert.False((await here.GetPolicyAsync(ct)).Enabled);
+        Assert.False((await here.GetAsync(ct)).Enabled);
         _engine.Clock.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Empty(await otherNode.UpdatePolicyAsync(new BadgePolicy { Enabled = true }, "admin", "admin", null, ct));
+        Assert.Empty(await otherNode.UpdateAsync(new BadgePolicy { Enabled = true }, "admin", "admin", null, ct));
         _engine.Clock.Advance(CachedRow<BadgePolicy>.RecheckAfter);
 
-        Assert.True((await here.GetPolicyAsync(ct)).Enabled);
+        Assert.True((await here.GetAsync(ct)).Enabled);
     }
 
     [Fact]

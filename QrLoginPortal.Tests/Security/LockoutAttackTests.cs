@@ -120,7 +120,7 @@ public sealed class LockoutAttackTests : IDisposable
     public async Task WrongPasswords_InTheIdBadgeFormFromOneAddress_Are429_BeforeTheAccountLocks()
     {
         var victimId = await _portal.CreateUserAsync(VictimEmail);
-        Assert.Empty(await _portal.Badges.UpdatePolicyAsync(
+        Assert.Empty(await _portal.BadgePolicies.UpdateAsync(
             new QrLoginPortal.Badges.BadgePolicy { Enabled = true, AllowAsFirstStep = false, InsecureIdBadges = true }, null, "test", null));
         using var attacker = _portal.CreateBrowser(address: "203.0.113.53");
         var page = await attacker.GetPageAsync("/login/badge");

@@ -3,14 +3,14 @@ using QrLoginPortal.Badges;
 namespace QrLoginPortal.Admin;
 
 /// <summary>Badges for administrators: every action re-checks the actor with <see cref="AdminGuard"/>; the engine audits it.</summary>
-public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, AdminGuard guard)
+public sealed class BadgeAdmin(BadgeService badges, BadgePolicyStore policies, BadgePrintJobs printJobs, AdminGuard guard)
 {
-    public Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default) => badges.GetPolicyAsync(ct);
+    public Task<BadgePolicy> GetPolicyAsync(CancellationToken ct = default) => policies.GetAsync(ct);
 
     public async Task<IReadOnlyDictionary<string, string>> UpdatePolicyAsync(AdminActor actor, BadgePolicy policy, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        return await badges.UpdatePolicyAsync(policy, actor.UserId, actor.Name, actor.Ip, ct);
+        return await policies.UpdateAsync(policy, actor.UserId, actor.Name, actor.Ip, ct);
     }
 
     /// <summary>A new badge for one user (their old one stops working); the print job to open, or a refusal.</summary>
@@ -38,7 +38,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     public async Task<(string? PrintJob, UserActionResult Result)> IssueForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        if (!(await badges.RoleNamesAsync(ct)).Contains(role))
+        if (!(await policies.RoleNamesAsync(ct)).Contains(role))
         {
             return (null, UserActionResult.Refused($"Unknown role '{role}'."));
         }
@@ -55,7 +55,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     {
         await guard.EnsureAsync(actor, ct);
         IReadOnlyList<string> userIds = userId is not null ? [userId]
-            : role is not null && (await badges.RoleNamesAsync(ct)).Contains(role) ? await badges.MembersAsync(role, ct)
+            : role is not null && (await policies.RoleNamesAsync(ct)).Contains(role) ? await badges.MembersAsync(role, ct)
             : [];
         var printable = await badges.IdBadgesAsync(userIds, actor.UserId, actor.Ip, ct);
         return printable.Count == 0
@@ -74,7 +74,7 @@ public sealed class BadgeAdmin(BadgeService badges, BadgePrintJobs printJobs, Ad
     public async Task<UserActionResult> VoidAllForRoleAsync(AdminActor actor, string role, CancellationToken ct = default)
     {
         await guard.EnsureAsync(actor, ct);
-        if (!(await badges.RoleNamesAsync(ct)).Contains(role))
+        if (!(await policies.RoleNamesAsync(ct)).Contains(role))
         {
             return UserActionResult.Refused($"Unknown role '{role}'.");
         }

@@ -21,14 +21,14 @@ public sealed class RoleAdmin(
     IServiceScopeFactory scopeFactory,
     IDbContextFactory<ApplicationDbContext> dbFactory,
     AdminGuard guard,
-    BadgeService badges,
+    BadgePolicyStore badgePolicies,
     AuditLog audit)
 {
     public const int MaxNameLength = 64;
 
     public async Task<IReadOnlyList<RoleRow>> ListAsync(CancellationToken ct = default)
     {
-        var policy = await badges.GetPolicyAsync(ct);
+        var policy = await badgePolicies.GetAsync(ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var roles = await db.Roles.AsNoTracking()
             .Select(r => new { r.Name, r.NormalizedName, Members = db.UserRoles.Count(ur => ur.RoleId == r.Id) })
@@ -84,7 +84,7 @@ public sealed class RoleAdmin(
             return await RefuseAsync(actor, AuditTypes.RoleDelete, role, "The Admin role cannot be deleted: the portal needs its administrators.", ct);
         }
 
-        if (InPolicy(await badges.GetPolicyAsync(ct), role))
+        if (InPolicy(await badgePolicies.GetAsync(ct), role))
         {
             return await RefuseAsync(actor, AuditTypes.RoleDelete, role,
                 $"The badge policy names {role}: take it out of the badge policy (Badges page) first, then delete the role.", ct);

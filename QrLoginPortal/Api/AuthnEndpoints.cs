@@ -1,7 +1,4 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Identity;
-using QrLoginPortal.Badges;
-using QrLoginPortal.Data;
 using QrLoginPortal.SignIn;
 
 namespace QrLoginPortal.Api;
@@ -54,8 +51,7 @@ public static class AuthnEndpoints
                          "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +
                          "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
 
-    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, BadgeService badges,
-        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
+    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
         if (error is not null)
@@ -69,7 +65,6 @@ public static class AuthnEndpoints
             return ApiError.BadRequest("type", $"type must be \"{PasswordType}\" or \"{QrCodeType}\".");
         }
 
-        var policy = await badges.GetPolicyAsync(context.RequestAborted);
         AuthnFlow flow;
         if (string.IsNullOrEmpty(body.Id))
         {
@@ -78,7 +73,7 @@ public static class AuthnEndpoints
             if (body.Value is null && body.Password is null)
             {
                 return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(),
-                    policy.Enabled && (policy.AllowAsFirstStep || policy.InsecureIdBadges),
+                    (await signIn.BadgeOfferAsync(context.RequestAborted)).StartsSignIn,
                     [new AuthnLink("/Account/ForgotPassword", "Forgot My Password")]));
             }
         }
@@ -92,12 +87,12 @@ public static class AuthnEndpoints
         }
 
         return body.Type == QrCodeType || (string.IsNullOrEmpty(body.Type) && body.Value is not null)
-            ? await BadgeAsync(context, flow, body, flows, badges, badgeChecks, signInManager.UserManager, signInTokens)
-            : await PasswordAsync(context, flow, body, flows, badgeChecks, signInManager, signInTokens, passwords);
+            ? await BadgeAsync(context, flow, body, flows, signIn, signInTokens)
+            : await PasswordAsync(context, flow, body, flows, signIn, signInTokens);
     }
 
     private static async Task<IResult> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeSignInChecks badgeChecks, SignInManager<ApplicationUser> signInManager, UserSignInTokens signInTokens, PasswordThrottle passwords)
+        PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         if (flow.Step != AuthnStep.Initial)
         {
@@ -114,65 +109,42 @@ public static class AuthnEndpoints
             return ApiError.BadRequest("password", "password is required.");
         }
 
-        // The source waits before the account's lockout is in reach (see PasswordThrottle).
-        var ip = context.ClientIp();
-        if (passwords.RetryAfter(body.Username, ip) is { } wait)
+        var decision = await signIn.PasswordAsync(body.Username, body.Password, startSession: false, rememberMe: false, context.ClientIp(),
+            context.RequestAborted);
+        return decision.Verdict switch
         {
-            return ApiError.TooMany(wait);
-        }
-
-        var users = signInManager.UserManager;
-        // User names are the email addresses here; looked up by name only (emails need not be unique).
-        var user = body.Username.Length <= 256 ? await users.FindByNameAsync(body.Username) : null;
-        if (user is null || !(await signInManager.CheckPasswordSignInAsync(user, body.Password, lockoutOnFailure: true)).Succeeded)
-        {
-            passwords.RecordFailure(body.Username, ip);
-            return Refused("Wrong username or password, or the account cannot sign in now.");
-        }
-
-        if (await users.GetTwoFactorEnabledAsync(user))
-        {
+            SignInVerdict.Throttled => ApiError.TooMany(decision.RetryAfter!.Value),
             // This API has no authenticator-code step: such an account signs in on the sign-in page.
-            return Refused("This account also needs its authenticator app's code: sign in on the portal's sign-in page.");
-        }
-
-        if (await badgeChecks.RequiresBadgeAfterPasswordAsync(user, context.RequestAborted))
-        {
-            return flows.AwaitBadge(flow, user.Id) ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString())) : FlowGone();
-        }
-
-        return await CompleteAsync(context, flow, user, "pwd", flows, signInTokens);
+            SignInVerdict.TwoFactor => Refused("This account also needs its authenticator app's code: sign in on the portal's sign-in page."),
+            SignInVerdict.BadgeStep => flows.AwaitBadge(flow, decision.User!.Id)
+                ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString()))
+                : FlowGone(),
+            SignInVerdict.Verified => await CompleteAsync(context, flow, decision, flows, signInTokens),
+            _ => Refused("Wrong username or password, or the account cannot sign in now."),
+        };
     }
 
     private static async Task<IResult> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
-        BadgeService badges, BadgeSignInChecks badgeChecks, UserManager<ApplicationUser> users, UserSignInTokens signInTokens)
+        PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         if (string.IsNullOrEmpty(body.Value))
         {
             return ApiError.BadRequest("value", "value is required: the text read from the badge's QR code.");
         }
 
-        if (flow.Step == AuthnStep.Initial && IdBadge.UserNameOf(body.Value) is not null)
-        {
-            // An insecure ID badge only names the user (seed 002's insecureQRIdEnabled): the password comes next.
-            var named = await badges.FindIdBadgeHolderAsync(body.Value, context.ClientIp(), context.RequestAborted);
-            return named.Succeeded && await users.FindByIdAsync(named.UserId!) is { UserName: { } userName }
-                ? Results.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), userName))
-                : named.RetryAfter is { } retry ? ApiError.TooMany(retry) : Refused("This badge cannot sign you in.");
-        }
-
-        var step = flow.Step == AuthnStep.QrCode ? BadgeStep.SecondStep : BadgeStep.FirstStep;
-        var presented = await badgeChecks.PresentAsync(body.Value, step, flow.UserId, context.ClientIp(),
+        // After a password the badge must be that user's; before, an insecure ID badge only names the user
+        // (seed 002's insecureQRIdEnabled): the password comes next.
+        var decision = await signIn.BadgeAsync(body.Value, flow.Step == AuthnStep.QrCode ? flow.UserId : null, context.ClientIp(),
             context.RequestAborted);
-        if (presented.User is not { } user)
+        return decision.Verdict switch
         {
-            return presented.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in.");
-        }
-
-        return await CompleteAsync(context, flow, user, step == BadgeStep.FirstStep ? "badge" : "pwd+badge", flows, signInTokens);
+            SignInVerdict.IdBadgeNamed => Results.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), decision.User!.UserName!)),
+            SignInVerdict.Verified => await CompleteAsync(context, flow, decision, flows, signInTokens),
+            _ => decision.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in."),
+        };
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext context, AuthnFlow flow, ApplicationUser user, string amr, AuthnFlows flows,
+    private static async Task<IResult> CompleteAsync(HttpContext context, AuthnFlow flow, SignInDecision proven, AuthnFlows flows,
         UserSignInTokens signInTokens)
     {
         if (!flows.Complete(flow))
@@ -180,7 +152,7 @@ public static class AuthnEndpoints
             return FlowGone();
         }
 
-        var tokens = await signInTokens.IssueAsync(context, user, SessionMethod, amr, [], flow.BrowserBindingHash, context.RequestAborted);
+        var tokens = await signInTokens.IssueAsync(context, proven.User!, SessionMethod, proven.Method!, [], flow.BrowserBindingHash, context.RequestAborted);
         return Results.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
             tokens.Oauth2Token, tokens.ExpiresIn, tokens.UserData, tokens.Settings));
     }

@@ -11,9 +11,11 @@ public static class BadgeExtensions
             .BindConfiguration(BadgeOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddAttemptLimiter(BadgeService.FailureLimiter,
-            p => BadgeService.LimitsOf(p.GetRequiredService<Microsoft.Extensions.Options.IOptions<BadgeOptions>>().Value));
+        builder.Services.AddAttemptLimiter(BadgeSignInCheck.FailureLimiter,
+            p => BadgeSignInCheck.LimitsOf(p.GetRequiredService<Microsoft.Extensions.Options.IOptions<BadgeOptions>>().Value));
+        builder.Services.AddSingleton<BadgePolicyStore>();
         builder.Services.AddSingleton<BadgeService>();
+        builder.Services.AddSingleton<BadgeSignInCheck>();
         builder.Services.AddSingleton<BadgePrintJobs>();
         return builder;
     }

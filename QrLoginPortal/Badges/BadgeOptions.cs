@@ -9,9 +9,9 @@ public sealed class BadgeOptions
 
     /// <summary>Wrong badges one client address may present per 15 minutes; past it even a right one waits.</summary>
     [Range(1, 100_000)]
-    public int FailuresPerAddress { get; set; } = BadgeService.FailuresPerAddress;
+    public int FailuresPerAddress { get; set; } = BadgeSignInCheck.FailuresPerAddress;
 
     /// <summary>Wrong badges across the portal per hour; past it wrong badges wait (a valid badge is never held up by it).</summary>
     [Range(1, 10_000_000)]
-    public int FailuresPerHour { get; set; } = BadgeService.FailuresPerHour;
+    public int FailuresPerHour { get; set; } = BadgeSignInCheck.FailuresPerHour;
 }

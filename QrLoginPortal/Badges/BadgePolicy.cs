@@ -70,7 +70,7 @@ public sealed class BadgePolicy
 
 /// <summary>
 /// The roles badge rules always know: every non-administrator ("User", not an Identity role) and administrators.
-/// Roles an administrator creates (admin/roles) come on top, from <see cref="BadgeService.RoleNamesAsync"/>.
+/// Roles an administrator creates (admin/roles) come on top, from <see cref="BadgePolicyStore.RoleNamesAsync"/>.
 /// </summary>
 public static class BadgeRoles
 {

@@ -30,9 +30,6 @@ public sealed class PasswordThrottle([FromKeyedServices(PasswordThrottle.Use)] A
         return $"Too many failed sign-ins from this address. Try again in {Plural.Wait(wait)}, or sign in with your phone.";
     }
 
-    /// <summary>Whether a password sign-in result is a failure to count (a second factor still to come is not).</summary>
-    public static bool IsFailure(Microsoft.AspNetCore.Identity.SignInResult result) => !result.Succeeded && !result.RequiresTwoFactor;
-
     private static string Subject(string? userName)
     {
         var name = (userName ?? "").Trim().ToUpperInvariant();

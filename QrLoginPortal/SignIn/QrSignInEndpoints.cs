@@ -25,7 +25,7 @@ public static class QrSignInEndpoints
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<BadgeStepCookie>();
-        builder.Services.AddScoped<BadgeSignInChecks>();
+        builder.Services.AddScoped<PortalSignIn>();
         builder.Services.AddOptions<SignInLimitsOptions>()
             .BindConfiguration(SignInLimitsOptions.Section)
             .ValidateDataAnnotations()
