@@ -58,6 +58,21 @@ public sealed class LimitCountersTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public void Adding_ReturnsTheWindowWithThisEventCounted(string store)
+    {
+        var counters = Create(store);
+        var window = TimeSpan.FromMinutes(1);
+        var start = _clock.GetUtcNow();
+
+        Assert.Equal(new LimitWindow(start + window, 1), counters.Add("k", window));
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(new LimitWindow(start + window, 2), counters.Add("k", window));
+        _clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(new LimitWindow(start + 2 * window, 1), counters.Add("k", window));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public void AVeryLongKey_IsCountedOnItsOwn(string store)
     {
         var counters = Create(store);

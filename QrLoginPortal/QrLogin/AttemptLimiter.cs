@@ -30,9 +30,16 @@ public interface ILimitCounters
     /// <summary>How long until <paramref name="key"/> may act again, or null while it has fewer than <paramref name="limit"/> events in its window.</summary>
     TimeSpan? RetryAfter(string key, int limit, TimeSpan window);
 
-    /// <summary>Counts one event of <paramref name="key"/> in its window of <paramref name="window"/> (a new window starts when the last one ended).</summary>
-    void Add(string key, TimeSpan window);
+    /// <summary>
+    /// Counts one event of <paramref name="key"/> in its window of <paramref name="window"/> (a new window starts when the
+    /// last one ended), and returns the window with this event in it: counting and reading in one step, so callers racing
+    /// on several nodes each see their own count.
+    /// </summary>
+    LimitWindow Add(string key, TimeSpan window);
 }
+
+/// <summary>A key's window of counting: when it ends and how many events it holds so far.</summary>
+public readonly record struct LimitWindow(DateTimeOffset End, int Count);
 
 /// <summary>
 /// The one failure and rate limiter of the portal, configured per use (<see cref="AttemptLimits"/> from options)
@@ -120,10 +127,10 @@ public sealed class InMemoryLimitCounters(TimeProvider clock) : ILimitCounters
         return _windows.TryGetValue(key, out var w) && w.IsActive(now) && w.Count >= limit ? w.End - now : null;
     }
 
-    public void Add(string key, TimeSpan window)
+    public LimitWindow Add(string key, TimeSpan window)
     {
         var now = clock.GetUtcNow();
-        _windows.AddOrUpdate(key, _ => new Window(now + window, 1),
+        var counted = _windows.AddOrUpdate(key, _ => new Window(now + window, 1),
             (_, w) => w.IsActive(now) ? w with { Count = w.Count + 1 } : new Window(now + window, 1));
 
         // Keep the map from growing without bound under a spray of keys.
@@ -137,6 +144,8 @@ public sealed class InMemoryLimitCounters(TimeProvider clock) : ILimitCounters
                 }
             }
         }
+
+        return new LimitWindow(counted.End, counted.Count);
     }
 
     private sealed record Window(DateTimeOffset End, int Count)

@@ -23,7 +23,7 @@ public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvi
         ON CONFLICT ("Key") DO UPDATE SET
             "Count" = CASE WHEN "LimitCounters"."WindowEndUnixMs" > @now THEN "LimitCounters"."Count" + 1 ELSE 1 END,
             "WindowEndUnixMs" = CASE WHEN "LimitCounters"."WindowEndUnixMs" > @now THEN "LimitCounters"."WindowEndUnixMs" ELSE EXCLUDED."WindowEndUnixMs" END
-        RETURNING "Count"
+        RETURNING "WindowEndUnixMs", "Count"
         """;
 
     private const string ReadSql = """SELECT "WindowEndUnixMs", "Count" FROM "LimitCounters" WHERE "Key" = @key""";
@@ -52,22 +52,27 @@ public sealed class PostgresLimitCounters(NpgsqlDataSource dataSource, TimeProvi
         return end > now && reader.GetInt32(1) >= limit ? TimeSpan.FromMilliseconds(end - now) : null;
     }
 
-    public void Add(string key, TimeSpan window)
+    public LimitWindow Add(string key, TimeSpan window)
     {
         var at = clock.GetUtcNow();
         var now = at.ToUnixTimeMilliseconds();
+        LimitWindow counted;
         using (var command = dataSource.CreateCommand(AddSql))
         {
             command.Parameters.AddWithValue("key", StoredKey(key));
             command.Parameters.AddWithValue("end", now + (long)window.TotalMilliseconds);
             command.Parameters.AddWithValue("now", now);
-            command.ExecuteScalar();
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            counted = new LimitWindow(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetInt32(1));
         }
 
         if (_purge.TryPass(at))
         {
             Purge(now);
         }
+
+        return counted;
     }
 
     /// <summary>Deletes the rows whose window has ended (a spray of keys would otherwise grow the table without bound).</summary>
