@@ -63,14 +63,14 @@ public sealed class CountedWindowLimiter(string key, int permits, TimeSpan windo
         // The middleware asks for one permit a request; a count of several would need counting by more than one.
         ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, 1);
         Interlocked.Exchange(ref _lastUsed, clock.GetTimestamp());
-        var now = clock.GetUtcNow();
         if (permitCount == 0)
         {
             return counters.RetryAfter(key, permits, window) is { } wait ? new Refused(wait) : Granted.Instance;
         }
 
+        // This request is counted first: it is refused when its own place is past the permits.
         var counted = counters.Add(key, window);
-        return counted.Count <= permits ? Granted.Instance : new Refused(counted.End > now ? counted.End - now : TimeSpan.Zero);
+        return counted.Count <= permits ? Granted.Instance : new Refused(counted.Left);
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
