@@ -76,6 +76,50 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         Assert.Empty(counted.Names);
     }
 
+    [Fact]
+    public async Task SavesInsideAnExplicitTransaction_AreCountedWhenItCommits()
+    {
+        using var database = new TestDatabase();
+        using var counted = new MineCounted();
+        await using var db = WithMetrics(database);
+        await using var transaction = await db.Database.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        db.AuditEvents.Add(Audit(AuditTypes.QrApprove, AuditOutcomes.Success));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        db.AuditEvents.Add(Audit(AuditTypes.QrCreate, AuditOutcomes.Success));
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+
+        // Saved, not yet committed: nothing has happened yet as far as anyone else can see.
+        Assert.Empty(counted.Names);
+
+        await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(["qrlogin.codes.approved", "qrlogin.codes.created"], counted.Names.Order());
+    }
+
+    [Fact]
+    public async Task SavesInsideATransactionRolledBack_CountNothing()
+    {
+        using var database = new TestDatabase();
+        using var counted = new MineCounted();
+        await using var db = WithMetrics(database);
+        await using (var transaction = await db.Database.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            db.AuditEvents.Add(Audit(AuditTypes.QrApprove, AuditOutcomes.Success));
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+            await transaction.RollbackAsync(TestContext.Current.CancellationToken);
+        }
+
+        // Nor does a later transaction of the same context count what the rolled-back one saved.
+        await using (var transaction = await db.Database.BeginTransactionAsync(TestContext.Current.CancellationToken))
+        {
+            db.ChangeTracker.Clear();
+            db.AuditEvents.Add(Audit(AuditTypes.QrDeny, AuditOutcomes.Success));
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(["qrlogin.codes.denied"], counted.Names);
+    }
+
     private static ApplicationDbContext WithMetrics(TestDatabase database) =>
         new(new DbContextOptionsBuilder<ApplicationDbContext>(database.Options).AddInterceptors(new AuditedEventMetrics()).Options);
 

@@ -1,7 +1,9 @@
 #if POSTGRES_TESTS
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.QrLogin;
+using QrLoginPortal.SignIn;
 using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.Operations;
@@ -15,14 +17,19 @@ public sealed class SharedLimitsTests : IDisposable
 {
     private const int PortalBudget = 4;
     private const int CodesPerAddress = 3;
+    private const int RequestsPerMinute = 3;
 
     private readonly PortalFactory _nodeA;
     private readonly PortalFactory _nodeB;
 
     public SharedLimitsTests()
     {
-        _nodeA = new PortalFactory { Settings = Limits() };
-        _nodeB = new PortalFactory { Settings = new Dictionary<string, string?>(Limits()) { ["ConnectionStrings:DefaultConnection"] = _nodeA.Database.ConnectionString } };
+        _nodeA = new PortalFactory { Settings = Limits(), RequestsPerMinutePerIp = RequestsPerMinute };
+        _nodeB = new PortalFactory
+        {
+            Settings = new Dictionary<string, string?>(Limits()) { ["ConnectionStrings:DefaultConnection"] = _nodeA.Database.ConnectionString },
+            RequestsPerMinutePerIp = RequestsPerMinute,
+        };
     }
 
     private static Dictionary<string, string?> Limits() => new()
@@ -62,6 +69,27 @@ public sealed class SharedLimitsTests : IDisposable
         await Assert.ThrowsAsync<QrAttemptsThrottledException>(() => Engine(_nodeA).CreateAsync(requester, ct: TestContext.Current.CancellationToken));
         // Another address is not held back.
         await Engine(_nodeA).CreateAsync(new QrRequester("198.51.100.8", "test"), ct: TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ThePerAddressRequestLimit_CountsRequestsToBothNodes()
+    {
+        // Ticket guesses from one address (the test server's), sent to each node in turn.
+        using var browserA = _nodeA.CreateBrowser();
+        using var browserB = _nodeB.CreateBrowser();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= RequestsPerMinute; i++)
+        {
+            var browser = i % 2 == 0 ? browserA : browserB;
+            statuses.Add((await browser.Http.PostAsync(QrSignInEndpoints.RedeemPath,
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = $"guess-{i}" }), TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        // One budget for the portal: the request past it is refused, on whichever node it lands.
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Redirect, RequestsPerMinute), HttpStatusCode.TooManyRequests], statuses);
+        var other = await browserA.Http.PostAsync(QrSignInEndpoints.RedeemPath,
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["ticket"] = "guess" }), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.TooManyRequests, other.StatusCode);
     }
 
     /// <summary>A measurement, not an assertion: how many shared counter increments a second one node makes on PostgreSQL.</summary>

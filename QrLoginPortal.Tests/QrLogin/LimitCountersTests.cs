@@ -58,6 +58,20 @@ public sealed class LimitCountersTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public void Adding_ReturnsTheWindowWithThisEventCounted(string store)
+    {
+        var counters = Create(store);
+        var window = TimeSpan.FromMinutes(1);
+
+        Assert.Equal(new LimitWindow(1, window), counters.Add("k", window));
+        _clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(new LimitWindow(2, TimeSpan.FromSeconds(40)), counters.Add("k", window));
+        _clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(new LimitWindow(1, window), counters.Add("k", window));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public void AVeryLongKey_IsCountedOnItsOwn(string store)
     {
         var counters = Create(store);
@@ -109,6 +123,66 @@ public sealed class LimitCountersTests : IDisposable
 
         await using var db = database.CreateDbContext();
         Assert.Equal(["new"], db.LimitCounters.Select(c => c.Key).ToList());
+    }
+
+    [Fact]
+    public void ALimiterAsksTheDatabaseOnce_PerQuestionAndPerRecord_WithEveryLimitInUse()
+    {
+        var database = new TestDatabase(global::QrLoginPortal.Data.DatabaseProvider.Postgres);
+        _owned.Add(database);
+        var commands = new NpgsqlCommandCounter();
+        var builder = new Npgsql.NpgsqlDataSourceBuilder(database.ConnectionString);
+        builder.UseLoggerFactory(commands);
+        using var counters = new PostgresLimitCounters(builder.Build(), _clock);
+        // Own, per-address and shared limits all in use: four counters read, three written.
+        var limiter = new AttemptLimiter("rt", new AttemptLimits(3, TimeSpan.FromMinutes(5), PerAddress: 5, Shared: 10), counters);
+        var attempt = new LimitedAttempt("user", "203.0.113.9", "*");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var before = commands.Executed;
+            Assert.Null(limiter.RetryAfter(attempt));
+            Assert.Equal(1, commands.Executed - before);
+
+            before = commands.Executed;
+            limiter.Record(attempt);
+            Assert.Equal(1, commands.Executed - before);
+        }
+
+        // Still right: the own budget of 3 is spent.
+        Assert.Equal(TimeSpan.FromMinutes(5), limiter.RetryAfter(attempt));
+    }
+
+    /// <summary>Counts the commands and batches Npgsql executes (one round trip each), from its log.</summary>
+    private sealed class NpgsqlCommandCounter : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
+    {
+        private int _executed;
+
+        public int Executed => Volatile.Read(ref _executed);
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) =>
+            categoryName == "Npgsql.Command" ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).Contains("execution completed", StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref _executed);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 #endif
 

@@ -10,9 +10,11 @@ namespace QrLoginPortal.Operations;
 /// <summary>
 /// Counts what the audit log records, when it is committed: every transition of a code and every
 /// sign-in already writes an audit row (or a session row) in the same save, so counting those rows
-/// here keeps the metrics and the audit log in step without a second call in every feature.
+/// here keeps the metrics and the audit log in step without a second call in every feature. A save inside an
+/// explicit transaction (a state change with its audit row and its announcement) is counted when that transaction
+/// commits, and not at all when it rolls back.
 /// </summary>
-public sealed class AuditedEventMetrics : SaveChangesInterceptor
+public sealed class AuditedEventMetrics : SaveChangesInterceptor, IDbTransactionInterceptor
 {
     private static readonly Dictionary<string, Counter<long>> CountedTypes = new()
     {
@@ -43,14 +45,40 @@ public sealed class AuditedEventMetrics : SaveChangesInterceptor
 
     public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
-        Count(eventData.Context);
+        CountUnlessInTransaction(eventData.Context);
         return result;
     }
 
     public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        Count(eventData.Context);
+        CountUnlessInTransaction(eventData.Context);
         return ValueTask.FromResult(result);
+    }
+
+    // A transaction EF opens for one save of its own has committed before SavedChanges (counted there or here,
+    // once); an explicit one commits later.
+    public void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Count(eventData.Context);
+
+    public Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Count(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Forget(eventData.Context);
+
+    public Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionFailed(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData) => Forget(eventData.Context);
+
+    public Task TransactionFailedAsync(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
     }
 
     public override void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
@@ -98,7 +126,16 @@ public sealed class AuditedEventMetrics : SaveChangesInterceptor
 
         if (counts.Count > 0)
         {
-            _pending.AddOrUpdate(context, counts);
+            // Several saves in one transaction add up until it commits.
+            _pending.GetOrCreateValue(context).AddRange(counts);
+        }
+    }
+
+    private void CountUnlessInTransaction(DbContext? context)
+    {
+        if (context?.Database.CurrentTransaction is null)
+        {
+            Count(context);
         }
     }
 

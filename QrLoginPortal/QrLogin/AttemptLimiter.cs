@@ -30,8 +30,25 @@ public interface ILimitCounters
     /// <summary>How long until <paramref name="key"/> may act again, or null while it has fewer than <paramref name="limit"/> events in its window.</summary>
     TimeSpan? RetryAfter(string key, int limit, TimeSpan window);
 
-    /// <summary>Counts one event of <paramref name="key"/> in its window of <paramref name="window"/> (a new window starts when the last one ended).</summary>
-    void Add(string key, TimeSpan window);
+    /// <summary>
+    /// Counts one event of <paramref name="key"/> in its window of <paramref name="window"/> (a new window starts when the
+    /// last one ended), and returns the window with this event in it: counting and reading in one step, so callers racing
+    /// on several nodes each see their own count.
+    /// </summary>
+    LimitWindow Add(string key, TimeSpan window);
+
+    /// <summary>The running windows of <paramref name="keys"/>, in their order (null: none running), read in one go (one round trip for a shared store).</summary>
+    IReadOnlyList<LimitWindow?> Read(IReadOnlyList<string> keys);
+
+    /// <summary>Counts one event of every key of <paramref name="events"/> (each in its own window), in one go.</summary>
+    void AddAll(IReadOnlyList<(string Key, TimeSpan Window)> events);
+}
+
+/// <summary>A key's running window of counting: how many events it holds so far and how long until it ends.</summary>
+public readonly record struct LimitWindow(int Count, TimeSpan Left)
+{
+    /// <summary>How long until the key may act again when its limit is <paramref name="limit"/>, or null while under it.</summary>
+    public TimeSpan? RetryAfter(int limit) => Count >= limit ? Left : null;
 }
 
 /// <summary>
@@ -56,11 +73,15 @@ public sealed class AttemptLimiter(string name, Func<AttemptLimits> limitsSource
     public TimeSpan? RetryAfter(LimitedAttempt attempt)
     {
         var limits = Limits;
-        var own = OwnKey(attempt);
-        var wait = Longest(counters.RetryAfter(own, limits.PerKey, limits.Window),
-            limits.PerAddress > 0 ? counters.RetryAfter(AddressKey(attempt), limits.PerAddress, limits.Window) : null);
-        if (limits.Shared > 0 && attempt.Scope is { } scope && counters.RetryAfter(own, 1, limits.Window) is { } ownFailures
-            && SharedRetryAfter(limits, scope) is { } sharedWait)
+        // Every counter this question needs, read at once: each is a round trip on a shared store.
+        var keys = new List<string>(3) { OwnKey(attempt) };
+        var addressAt = limits.PerAddress > 0 ? Push(keys, AddressKey(attempt)) : -1;
+        var sharedAt = limits.Shared > 0 && attempt.Scope is { } scope ? Push(keys, SharedKey(limits, scope)) : -1;
+        var windows = counters.Read(keys);
+        var own = windows[0];
+
+        var wait = Longest(own?.RetryAfter(limits.PerKey), addressAt >= 0 ? windows[addressAt]?.RetryAfter(limits.PerAddress) : null);
+        if (sharedAt >= 0 && own?.RetryAfter(1) is { } ownFailures && windows[sharedAt]?.RetryAfter(limits.Shared) is { } sharedWait)
         {
             // Held back until the shared budget renews or its own failures age out, whichever comes first.
             wait = Longest(wait, TimeSpan.FromTicks(Math.Min(ownFailures.Ticks, sharedWait.Ticks)));
@@ -79,16 +100,18 @@ public sealed class AttemptLimiter(string name, Func<AttemptLimits> limitsSource
     {
         var limits = Limits;
         PortalMeter.LimiterRecorded.Add(1, new KeyValuePair<string, object?>("limiter", name));
-        counters.Add(OwnKey(attempt), limits.Window);
+        var events = new List<(string, TimeSpan)>(3) { (OwnKey(attempt), limits.Window) };
         if (limits.PerAddress > 0)
         {
-            counters.Add(AddressKey(attempt), limits.Window);
+            events.Add((AddressKey(attempt), limits.Window));
         }
 
         if (limits.Shared > 0 && attempt.Scope is { } scope)
         {
-            counters.Add(SharedKey(limits, scope), SharedWindow(limits));
+            events.Add((SharedKey(limits, scope), SharedWindow(limits)));
         }
+
+        counters.AddAll(events);
     }
 
     /// <summary>How long until the shared budget of <paramref name="scope"/> renews once spent, or null.</summary>
@@ -105,6 +128,12 @@ public sealed class AttemptLimiter(string name, Func<AttemptLimits> limitsSource
 
     private string SharedKey(AttemptLimits limits, string scope) => $"{limits.SharedBudget ?? name}|s|{scope}";
 
+    private static int Push(List<string> keys, string key)
+    {
+        keys.Add(key);
+        return keys.Count - 1;
+    }
+
     private static TimeSpan? Longest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }
 
@@ -114,16 +143,12 @@ public sealed class InMemoryLimitCounters(TimeProvider clock) : ILimitCounters
     private const int PruneAbove = 10_000;
     private readonly ConcurrentDictionary<string, Window> _windows = new();
 
-    public TimeSpan? RetryAfter(string key, int limit, TimeSpan window)
-    {
-        var now = clock.GetUtcNow();
-        return _windows.TryGetValue(key, out var w) && w.IsActive(now) && w.Count >= limit ? w.End - now : null;
-    }
+    public TimeSpan? RetryAfter(string key, int limit, TimeSpan window) => Read([key])[0]?.RetryAfter(limit);
 
-    public void Add(string key, TimeSpan window)
+    public LimitWindow Add(string key, TimeSpan window)
     {
         var now = clock.GetUtcNow();
-        _windows.AddOrUpdate(key, _ => new Window(now + window, 1),
+        var counted = _windows.AddOrUpdate(key, _ => new Window(now + window, 1),
             (_, w) => w.IsActive(now) ? w with { Count = w.Count + 1 } : new Window(now + window, 1));
 
         // Keep the map from growing without bound under a spray of keys.
@@ -136,6 +161,22 @@ public sealed class InMemoryLimitCounters(TimeProvider clock) : ILimitCounters
                     _windows.TryRemove(k, out _);
                 }
             }
+        }
+
+        return new LimitWindow(counted.Count, counted.End - now);
+    }
+
+    public IReadOnlyList<LimitWindow?> Read(IReadOnlyList<string> keys)
+    {
+        var now = clock.GetUtcNow();
+        return [.. keys.Select(key => _windows.TryGetValue(key, out var w) && w.IsActive(now) ? new LimitWindow(w.Count, w.End - now) : (LimitWindow?)null)];
+    }
+
+    public void AddAll(IReadOnlyList<(string Key, TimeSpan Window)> events)
+    {
+        foreach (var (key, window) in events)
+        {
+            Add(key, window);
         }
     }
 
