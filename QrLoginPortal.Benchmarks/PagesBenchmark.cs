@@ -42,10 +42,21 @@ public static class PagesBenchmark
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await BrowserBenchmark.LaunchAsync(playwright);
-        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl });
+        var result = await MeasureAsync(browser, portal.BaseUrl, portal.Process, pages, idleSeconds);
+        Report(result);
+    }
 
-        var idleBefore = await CpuPercentAsync(portal.Process, idleSeconds);
-        var warm = Math.Min(10, pages);
+    /// <summary>What the pages cost: heap readings at growing page counts, and the idle CPU windows.</summary>
+    public sealed record Result(List<(int Pages, long Heap)> Readings, double HeapPerPage, int Open, int StillWaiting,
+        int IdleSeconds, double IdleCpuWithPages, double IdleCpuWithout);
+
+    /// <param name="portalProcess">The process that serves <paramref name="baseUrl"/>, whose CPU time is measured.</param>
+    public static async Task<Result> MeasureAsync(IBrowser browser, string baseUrl, Process portalProcess, int pages, int idleSeconds)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl });
+        var idleBefore = await CpuPercentAsync(portalProcess, idleSeconds);
+        var warm = Math.Min(10, Math.Max(1, pages / 2));
         var open = new List<IPage>();
         await OpenAsync(context, open, warm);
         var readings = new List<(int Pages, long Heap)> { (open.Count, await HeapAsync(http)) };
@@ -56,7 +67,7 @@ public static class PagesBenchmark
             readings.Add((open.Count, await HeapAsync(http)));
         }
 
-        var idleWith = await CpuPercentAsync(portal.Process, idleSeconds);
+        var idleWith = await CpuPercentAsync(portalProcess, idleSeconds);
         // Still waiting after the idle window: nothing expired or broke while it was measured.
         var stillWaiting = 0;
         foreach (var page in open)
@@ -64,15 +75,21 @@ public static class PagesBenchmark
             stillWaiting += await page.Locator(".qr-panel[data-state=waiting]").CountAsync();
         }
 
-        Console.WriteLine($"pages: {open.Count} waiting sign-in pages in Chromium, Release portal on loopback");
+        return new Result(readings, Slope(readings), open.Count, stillWaiting, idleSeconds, idleWith, idleBefore);
+    }
+
+    private static void Report(Result result)
+    {
+        var (readings, perPage, open, stillWaiting, idleSeconds, idleWith, idleBefore) = result;
+        Console.WriteLine($"pages: {open} waiting sign-in pages in Chromium, Release portal on loopback");
         foreach (var (count, heap) in readings)
         {
             Console.WriteLine($"  {count,5} pages: managed heap after full GC {heap / 1024.0 / 1024.0:0.00} MB");
         }
 
-        Console.WriteLine($"managed heap per waiting page (least-squares slope, {readings[0].Pages}..{readings[^1].Pages} pages): {Slope(readings) / 1024.0:0.0} KB");
-        Console.WriteLine($"portal CPU over {idleSeconds} s idle: {idleWith:0.00} % of one core with {open.Count} pages open ({stillWaiting} still waiting), {idleBefore:0.00} % with none");
-        Console.WriteLine($"  (scaled to 1,000 pages: {(idleWith - idleBefore) * 1000.0 / Math.Max(1, open.Count) + idleBefore:0.00} % of one core)");
+        Console.WriteLine($"managed heap per waiting page (least-squares slope, {readings[0].Pages}..{readings[^1].Pages} pages): {perPage / 1024.0:0.0} KB");
+        Console.WriteLine($"portal CPU over {idleSeconds} s idle: {idleWith:0.00} % of one core with {open} pages open ({stillWaiting} still waiting), {idleBefore:0.00} % with none");
+        Console.WriteLine($"  (scaled to 1,000 pages: {(idleWith - idleBefore) * 1000.0 / Math.Max(1, open) + idleBefore:0.00} % of one core)");
     }
 
     private static async Task OpenAsync(IBrowserContext context, List<IPage> open, int count)
