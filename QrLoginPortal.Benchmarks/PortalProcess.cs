@@ -56,6 +56,10 @@ public sealed class PortalProcess : IAsyncDisposable
             ["QrLogin__CreatedPerMinute"] = "1000000",
             ["QrLogin__MaxPending"] = "1000000",
             ["SignIn__RequestsPerMinutePerIp"] = "1000000",
+            // Development serves every static asset with Cache-Control: no-cache (for hot reload), so each page
+            // load revalidated all nine CSS/JS files before it could paint. A published portal sends its
+            // fingerprinted assets as immutable; this makes the build output answer the same way.
+            ["EnableStaticAssetsDevelopmentCaching"] = "true",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
