@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
@@ -21,66 +20,26 @@ public static class LoadBenchmark
 
     public static async Task RunAsync(int clients = 16, int seconds = 20)
     {
-        var portalDll = Path.Combine(AppContext.BaseDirectory, "QrLoginPortal.dll");
-        var folder = Directory.CreateTempSubdirectory("qrlogin-load-").FullName;
-        var port = FreePort();
-        var database = Path.Combine(folder, "load.db");
-        var start = new ProcessStartInfo("dotnet", [portalDll])
+        await using var portal = await PortalProcess.StartAsync(new Dictionary<string, string>
         {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var settings = new Dictionary<string, string>
-        {
-            // Development: plain http on loopback for the token endpoint, and the demo user to sign in.
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ConnectionStrings__DefaultConnection"] = $"DataSource={database}",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Portal__Admin__Password"] = "Load-Benchmark-Admin-1!",
-            // One address makes every request here: the per-address limits would measure themselves.
-            ["QrLogin__CreatedPerMinutePerIp"] = "1000000",
-            ["QrLogin__CreatedPerMinute"] = "1000000",
-            ["QrLogin__MaxPending"] = "1000000",
-            ["SignIn__RequestsPerMinutePerIp"] = "1000000",
             ["Api__Clients__0__ClientId"] = ClientId,
             ["Api__Clients__0__ClientSecret"] = ClientSecret,
             ["Api__Clients__0__Entitlements__0"] = "authenticateAnyUser",
             ["Api__Clients__0__Entitlements__1"] = "verifyAsAuthenticator",
-        };
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key] = value;
-        }
+        });
 
-        using var portal = Process.Start(start)!;
-        portal.OutputDataReceived += (_, _) => { };
-        portal.ErrorDataReceived += (_, e) => { if (e.Data is { } line) Console.Error.WriteLine("portal: " + line); };
-        portal.BeginOutputReadLine();
-        portal.BeginErrorReadLine();
-        try
-        {
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitForReadyAsync(http, portal);
-            var userId = await DemoUserIdAsync(database);
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(http));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri(portal.BaseUrl) };
+        var userId = await DemoUserIdAsync(portal.Database);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(http));
 
-            // Warm-up: JIT, query compilation, connection pools.
-            await RunAsync(http, userId, clients, TimeSpan.FromSeconds(3));
-            Array.Clear(StepTotals);
-            var (count, latencies, elapsed) = await RunAsync(http, userId, clients, TimeSpan.FromSeconds(seconds));
-            latencies.Sort();
-            Console.WriteLine($"whole QR sign-ins over HTTP (create, attempt, poll), {clients} clients, {seconds} s: " +
-                              $"{count / elapsed.TotalSeconds:N0} per s, p50 {Percentile(latencies, 0.50):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms; " +
-                              $"mean per request: create {StepTotals[0] / count:0.0} ms, attempt {StepTotals[1] / count:0.0} ms, poll {StepTotals[2] / count:0.0} ms");
-        }
-        finally
-        {
-            portal.Kill(entireProcessTree: true);
-            await portal.WaitForExitAsync();
-            Directory.Delete(folder, recursive: true);
-        }
+        // Warm-up: JIT, query compilation, connection pools.
+        await RunAsync(http, userId, clients, TimeSpan.FromSeconds(3));
+        Array.Clear(StepTotals);
+        var (count, latencies, elapsed) = await RunAsync(http, userId, clients, TimeSpan.FromSeconds(seconds));
+        latencies.Sort();
+        Console.WriteLine($"whole QR sign-ins over HTTP (create, attempt, poll), {clients} clients, {seconds} s: " +
+                          $"{count / elapsed.TotalSeconds:N0} per s, p50 {Percentile(latencies, 0.50):0.0} ms, p99 {Percentile(latencies, 0.99):0.0} ms; " +
+                          $"mean per request: create {StepTotals[0] / count:0.0} ms, attempt {StepTotals[1] / count:0.0} ms, poll {StepTotals[2] / count:0.0} ms");
     }
 
     private static async Task<(int Count, List<double> Latencies, TimeSpan Elapsed)> RunAsync(HttpClient http, string userId, int clients, TimeSpan duration)
@@ -140,33 +99,6 @@ public static class LoadBenchmark
         }
     }
 
-    private static async Task WaitForReadyAsync(HttpClient http, Process portal)
-    {
-        for (var i = 0; i < 240; i++)
-        {
-            if (portal.HasExited)
-            {
-                throw new InvalidOperationException("the portal stopped at start (see its output above)");
-            }
-
-            try
-            {
-                if ((await http.GetAsync("/readyz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException("the portal was not ready within a minute");
-    }
-
     private static async Task<string> DemoUserIdAsync(string database)
     {
         await using var connection = new SqliteConnection($"DataSource={database};Mode=ReadOnly");
@@ -189,11 +121,4 @@ public static class LoadBenchmark
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

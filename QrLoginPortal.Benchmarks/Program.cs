@@ -1,11 +1,16 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | multinode]   (audit and engine when none is named)
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | render | load | browser [N] | pages [N [S]] | multinode]   (audit and engine when none is named)
 // audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
 //         ticket, redeem) and the approval-to-push latency, on SQLite (EngineBenchmarks.cs).
 // load:   whole QR sign-ins through the REST API over HTTP on loopback against the portal as its own
 //         process, 16 clients (LoadBenchmark.cs); not part of "all" (it starts a server).
+// render: the QR images of the engine mode alone (no database).
+// browser: a signed-in phone page approves N codes (default 30) in Chromium and a desktop page turns into
+//         the signed-in page; the issue-16 step table from the browser's own clock (BrowserBenchmark.cs).
+// pages:  N waiting sign-in pages (default 200) in Chromium: the portal's managed heap per page after a full GC
+//         (slope, Development-only /_diagnostics/heap) and its idle CPU over S seconds (default 30) (PagesBenchmark.cs).
 // multinode: two engine nodes on one PostgreSQL database (a throw-away cluster as the PostgreSQL tests
 //         start, or QRLOGIN_TEST_POSTGRES): approve → push p50/p99 on the same node and across nodes,
 //         alternately in one run (MultiNodeBenchmarks.cs).
@@ -21,6 +26,27 @@ var which = args.FirstOrDefault() ?? "all";
 if (which == "load")
 {
     await QrLoginPortal.Benchmarks.LoadBenchmark.RunAsync();
+    return;
+}
+
+if (which is "render")
+{
+    QrLoginPortal.Benchmarks.EngineBenchmarks.RenderBenchmarks();
+    return;
+}
+
+if (which is "browser")
+{
+    var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
+    await QrLoginPortal.Benchmarks.BrowserBenchmark.RunAsync(count);
+    return;
+}
+
+if (which is "pages")
+{
+    var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200;
+    var idle = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 30;
+    await QrLoginPortal.Benchmarks.PagesBenchmark.RunAsync(count, idle);
     return;
 }
 

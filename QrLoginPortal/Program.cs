@@ -85,6 +85,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapPortalHealth();
+app.MapDevelopmentDiagnostics();
 app.MapRazorComponents<App>()
     // SecurityHeaders already sends frame-ancestors 'none'; Blazor's own 'self' header would only add a second, weaker one.
     .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);

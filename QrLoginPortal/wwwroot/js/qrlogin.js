@@ -1,10 +1,18 @@
 // Browser-side helpers of the QR sign-in panel. The countdown runs here, from the remaining time
 // the server sent, so a waiting page costs the server nothing between events.
+// Each ticket form is posted once: by the observer below as soon as the circuit renders it, or by the
+// panel's later call (qrLogin.submit), whichever comes first.
+const submittedTickets = new WeakSet();
+const submitTicketOnce = (form) => {
+    if (form && !submittedTickets.has(form)) {
+        submittedTickets.add(form);
+        form.submit();
+    }
+};
+
 window.qrLogin = {
     submit(form) {
-        if (form) {
-            form.submit();
-        }
+        submitTicketOnce(form);
     },
 
     // Whether someone can see the page: only then does an expired code get a new one by itself.
@@ -57,6 +65,17 @@ const openPasswordFormOnPhones = () => {
         document.querySelectorAll("details[data-open-on-phone]").forEach((details) => { details.open = true; });
     }
 };
+// The approved panel's ticket form is posted the moment it appears in the page. Waiting for the
+// server's after-render call to submit it cost one more round trip over the circuit between
+// "approved" and the navigation to the signed-in page. Observer callbacks run after the whole
+// render batch is applied, so the form already holds its ticket.
+new MutationObserver(() => {
+    const form = document.querySelector("form.qr-signin-form");
+    if (form) {
+        submitTicketOnce(form);
+    }
+}).observe(document.documentElement, { childList: true, subtree: true });
+
 const onPageLoad = () => {
     openPasswordFormOnPhones();
     startApprovalCountdowns();
