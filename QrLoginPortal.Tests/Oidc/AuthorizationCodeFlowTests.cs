@@ -160,6 +160,80 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
     }
 
     [Fact]
+    public async Task EndingThePortalSession_EndsUserInfoForItsAccessTokens()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-ended-userinfo@test.local");
+        var userId = await portal.UserIdAsync("oidc-ended-userinfo@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        var access = (await OidcRelyingParty.JsonAsync(await app.RedeemAsync(await app.CodeAsync(browser)))).GetProperty("access_token").GetString();
+        using var http = portal.CreateDefaultClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", access);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/connect/userinfo")).StatusCode);
+        var sessions = portal.Services.GetRequiredService<SessionStore>();
+
+        Assert.True(await sessions.EndAsync(Assert.Single(await sessions.ListAsync(userId)).Id, userId, "test", userId, null));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/connect/userinfo")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SigningInAtThePortal_ReturnsToTheAuthorizationRequest_AndOnToTheApplication()
+    {
+        await portal.CreateUserAsync("oidc-roundtrip@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        using var browser = portal.CreateBrowser();
+        var toLogin = (await browser.Http.GetAsync(app.AuthorizeUrl())).Headers.Location!.OriginalString;
+
+        var page = await browser.GetPageAsync(toLogin);
+        var signedIn = await browser.PostFormAsync(toLogin, page, "login", new Dictionary<string, string>
+        {
+            ["Input.Email"] = "oidc-roundtrip@test.local",
+            ["Input.Password"] = PortalFactory.DemoPassword,
+        });
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var back = signedIn.Headers.Location!;
+        Assert.Equal(app.AuthorizeUrl(), back.IsAbsoluteUri ? back.PathAndQuery : back.OriginalString);
+
+        var code = app.CodeFrom(await browser.Http.GetAsync(back));
+        await OidcRelyingParty.JsonAsync(await app.RedeemAsync(code));
+    }
+
+    [Fact]
+    public async Task EndSession_WithTheIdTokenOfThePersonSignedInHere_SignsThePortalOut_AndReturnsToTheApplication()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-logout@test.local");
+        var userId = await portal.UserIdAsync("oidc-logout@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        var idToken = (await OidcRelyingParty.JsonAsync(await app.RedeemAsync(await app.CodeAsync(browser)))).GetProperty("id_token").GetString();
+
+        var response = await browser.Http.GetAsync(QueryHelpers.AddQueryString("/connect/endsession", new Dictionary<string, string?>
+        {
+            ["id_token_hint"] = idToken,
+            ["post_logout_redirect_uri"] = "https://app.example/signed-out",
+            ["state"] = "bye",
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("https://app.example/signed-out?state=bye", response.Headers.Location!.OriginalString);
+        Assert.NotNull(Assert.Single(await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId)).EndedAt);
+    }
+
+    [Fact]
+    public async Task EndSession_WithoutAnIdToken_LeavesThePortalSignedIn_AndAnUnregisteredReturnAddressIsRefused()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-logout-nohint@test.local");
+        var userId = await portal.UserIdAsync("oidc-logout-nohint@test.local");
+
+        var plain = await browser.Http.GetAsync("/connect/endsession");
+        var elsewhere = await browser.Http.GetAsync("/connect/endsession?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F");
+
+        Assert.Equal(HttpStatusCode.Redirect, plain.StatusCode);
+        Assert.Equal("/", plain.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);
+        Assert.Null(Assert.Single(await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId)).EndedAt);
+    }
+
+    [Fact]
     public async Task PromptLogin_SendsASignedInPersonToSignInAgain()
     {
         using var browser = await SignedInBrowserAsync("oidc-prompt@test.local");

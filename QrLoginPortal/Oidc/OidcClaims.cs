@@ -66,6 +66,18 @@ public sealed class OidcClaims(IDbContextFactory<ApplicationDbContext> databases
         return user is not null && user.IsUnlockedAt(now) ? user : null;
     }
 
+    /// <summary>
+    /// The one rule for a code, refresh token or access token of an application: it is good while its person may
+    /// still sign in and the portal session (sid) it was issued from is still open. Null when either has ended.
+    /// </summary>
+    public async Task<(ApplicationUser User, OidcSession Session)?> StillSignedInAsync(ClaimsPrincipal? granted, DateTimeOffset now,
+        CancellationToken ct = default)
+    {
+        var user = await FindUserAsync(granted?.GetClaim(Claims.Subject), now);
+        var session = await FindSessionAsync(user?.Id, granted?.GetClaim(SessionId), ct);
+        return user is null || session is null ? null : (user, session);
+    }
+
     /// <summary>The principal OpenIddict turns into the codes and tokens: the user's claims now, the session's sign-in facts.</summary>
     public async Task<ClaimsPrincipal> PrincipalAsync(ApplicationUser user, OidcSession session, IEnumerable<string> scopes)
     {

@@ -84,14 +84,13 @@ public static class OidcEndpoints
     private static async Task<IResult> UserInfoAsync(HttpContext context, OidcClaims claims, TimeProvider clock)
     {
         var token = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var subject = token.Principal?.GetClaim(Claims.Subject);
-        var user = await claims.FindUserAsync(subject, clock.GetUtcNow());
-        if (user is null || token.Principal is null)
+        if (token.Principal is null
+            || await claims.StillSignedInAsync(token.Principal, clock.GetUtcNow(), context.RequestAborted) is not var (user, _))
         {
             return TypedResults.Challenge(new AuthenticationProperties(new Dictionary<string, string?>
             {
                 [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
-                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The token's user no longer exists or is locked.",
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The sign-in this token belongs to has ended.",
             }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }
 

@@ -19,10 +19,8 @@ public static class OidcTokens
     public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(HttpContext context, OidcClaims claims, TimeProvider clock)
     {
         var granted = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var principal = granted.Principal;
-        var user = await claims.FindUserAsync(principal?.GetClaim(Claims.Subject), clock.GetUtcNow());
-        var session = await claims.FindSessionAsync(user?.Id, principal?.GetClaim(OidcClaims.SessionId), context.RequestAborted);
-        if (principal is null || user is null || session is null)
+        if (granted.Principal is not { } principal
+            || await claims.StillSignedInAsync(principal, clock.GetUtcNow(), context.RequestAborted) is not var (user, session))
         {
             // The portal session the tokens came from has ended (signed out, ended from another browser, user locked).
             return TypedResults.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
