@@ -10,6 +10,7 @@ using QrLoginPortal.Components.Account;
 using QrLoginPortal.Components.Layout;
 using QrLoginPortal.Data;
 using QrLoginPortal.Email;
+using QrLoginPortal.Oidc;
 using QrLoginPortal.Operations;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
@@ -45,6 +46,7 @@ builder.AddRequestLimits();
 builder.AddCircuitLimits();
 builder.AddAdminConsole();
 builder.AddQrLoginApi();
+builder.AddOidcProvider();
 
 var app = builder.Build();
 
@@ -93,6 +95,7 @@ app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();
 app.MapQrLoginApi();
+app.MapOidcProvider();
 app.UseApiDocs();
 
 // Migrations, the settings row, the accounts, then the API clients: on one node at a time when several share a database.

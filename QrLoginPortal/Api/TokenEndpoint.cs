@@ -46,16 +46,22 @@ public static class TokenEndpoint
             .WithSummary("OAuth2 client-credentials token: form fields grant_type=client_credentials, client_id, client_secret.");
 
     private static async Task<Results<SignInHttpResult, ForbidHttpResult>> IssueTokenAsync(HttpContext context,
-        IOpenIddictApplicationManager applications)
+        IOpenIddictApplicationManager applications, Oidc.OidcClaims claims, TimeProvider clock)
     {
         var request = context.GetOpenIddictServerRequest();
+        if (request is not null && Oidc.OidcTokens.Handles(request))
+        {
+            // The OpenID Connect provider's grants share the one token endpoint the discovery document names.
+            return await Oidc.OidcTokens.ExchangeAsync(context, claims, clock);
+        }
+
         if (request is null || !request.IsClientCredentialsGrantType() || request.ClientId is null
             || await applications.FindByClientIdAsync(request.ClientId) is not { } application)
         {
             return TypedResults.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
             {
                 [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.UnsupportedGrantType,
-                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Only the client_credentials grant is supported.",
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "Only the client_credentials, authorization_code and refresh_token grants are supported.",
             }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }
 
