@@ -98,8 +98,8 @@ app.MapQrLoginApi();
 app.MapOidcProvider();
 app.UseApiDocs();
 
-// Migrations, the settings row, the accounts, then the API clients: on one node at a time when several share a database.
-await app.InitializeUnderStartUpLockAsync(a => a.InitializePortalDataAsync(), a => a.SeedAccountsAsync(), a => a.ProvisionApiAsync());
+// Migrations, the settings row, the accounts, then the API clients and the OpenID Connect applications: on one node at a time when several share a database.
+await app.InitializeUnderStartUpLockAsync(a => a.InitializePortalDataAsync(), a => a.SeedAccountsAsync(), a => a.ProvisionApiAsync(), a => a.ProvisionOidcApplicationsAsync());
 app.Run();
 
 /// <summary>Visible to the integration tests' WebApplicationFactory.</summary>

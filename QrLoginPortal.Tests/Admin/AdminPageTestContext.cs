@@ -85,6 +85,7 @@ public abstract class AdminPageTestContext : BunitContext
         Services.AddSingleton<QrSettingsAdmin>();
         Services.AddSingleton<global::QrLoginPortal.SignIn.CircuitClient>();
         Services.AddSingleton<ApiClientAdmin>();
+        Services.AddSingleton<ApplicationAdmin>();
         Services.AddOpenIddict().AddCore(options => options.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>());
         Services.AddScoped(_ => Engine.Database.CreateDbContext());
         Services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -37,6 +37,17 @@ public sealed class ApiClientAdminTests(PortalFactory portal) : IClassFixture<Po
         Assert.DoesNotContain(await Clients.ListAsync(), c => c.ClientId == created.ClientId);
     }
 
+    [Fact]
+    public async Task OpenIdConnectApplications_AreNotListedOrChangedAsApiClients()
+    {
+        var admin = await portal.AdminActorAsync();
+        var app = await QrLoginPortal.Tests.Oidc.OidcRelyingParty.RegisterAsync(portal);
+
+        Assert.DoesNotContain(await Clients.ListAsync(), c => c.ClientId == app.ClientId);
+        Assert.False((await Clients.DeleteAsync(admin, app.ClientId)).Succeeded);
+        Assert.False((await Clients.RotateSecretAsync(admin, app.ClientId)).Succeeded);
+    }
+
     [Theory]
     [InlineData("", "authenticateAnyUser", "name")]
     [InlineData("Valid name", "launchMissiles", "Unknown entitlement")]

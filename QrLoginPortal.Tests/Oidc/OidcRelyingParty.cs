@@ -88,15 +88,23 @@ public sealed class OidcRelyingParty(PortalFactory portal, string clientId, stri
     public async Task<string> CodeAsync(PortalFactory.BrowserClient browser, IDictionary<string, string?>? extra = null) =>
         CodeFrom(await browser.Http.GetAsync(AuthorizeUrl(extra)));
 
-    public Task<HttpResponseMessage> RedeemAsync(string code, string? verifier = null) =>
-        PostTokenAsync(new Dictionary<string, string>
+    public Task<HttpResponseMessage> RedeemAsync(string code, string? verifier = null, string? clientSecret = null)
+    {
+        var form = new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
             ["client_id"] = clientId,
             ["code"] = code,
             ["redirect_uri"] = redirectUri,
             ["code_verifier"] = verifier ?? Verifier,
-        });
+        };
+        if (clientSecret is not null)
+        {
+            form["client_secret"] = clientSecret;
+        }
+
+        return PostTokenAsync(form);
+    }
 
     public Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
         PostTokenAsync(new Dictionary<string, string>

@@ -20,6 +20,7 @@ public static class AdminExtensions
         builder.Services.AddSingleton<BadgeAdmin>();
         builder.Services.AddSingleton<RoleAdmin>();
         builder.Services.AddSingleton<ApiClientAdmin>();
+        builder.Services.AddSingleton<ApplicationAdmin>();
         builder.Services.AddSingleton<ProfileAdmin>();
         builder.Services.AddSingleton<QrSettingsAdmin>();
         return builder;

@@ -25,6 +25,11 @@ public sealed class ApiClientAdmin(IServiceScopeFactory scopeFactory, AdminGuard
         await foreach (var application in applications.ListAsync(1000, 0, ct))
         {
             var permissions = await applications.GetPermissionsAsync(application, ct);
+            if (!IsApiClient(permissions))
+            {
+                continue;
+            }
+
             rows.Add(new ApiClientRow(
                 await applications.GetClientIdAsync(application, ct) ?? "",
                 await applications.GetDisplayNameAsync(application, ct) ?? "",
@@ -106,7 +111,15 @@ public sealed class ApiClientAdmin(IServiceScopeFactory scopeFactory, AdminGuard
         await using var scope = scopeFactory.CreateAsyncScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         return await applications.FindByClientIdAsync(clientId, ct) is { } application
+               && IsApiClient(await applications.GetPermissionsAsync(application, ct))
             ? await action(applications, application)
             : new ApiClientResult(false, "That API client no longer exists.");
     }
+
+    /// <summary>
+    /// API clients are the applications of the client-credentials grant; the OpenID Connect applications (Admin's
+    /// Applications) share OpenIddict's table but are not listed or changed here.
+    /// </summary>
+    private static bool IsApiClient(System.Collections.Immutable.ImmutableArray<string> permissions) =>
+        permissions.Contains(Permissions.GrantTypes.ClientCredentials);
 }

@@ -44,6 +44,11 @@ public static class AuditTypes
     public const string ApiClientEnable = "api-client.enable";
     public const string ApiClientDisable = "api-client.disable";
     public const string ApiClientDelete = "api-client.delete";
+    public const string ApplicationCreate = "application.create";
+    public const string ApplicationChange = "application.change";
+    public const string ApplicationRotate = "application.rotate-secret";
+    public const string ApplicationEnable = "application.enable";
+    public const string ApplicationDisable = "application.disable";
     public const string ProfileChange = "profile.change";
     public const string BadgeIssue = "badge.issue";
     public const string BadgeVoid = "badge.void";
@@ -56,6 +61,7 @@ public static class AuditTypes
         QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, RoleCreate, RoleDelete, UserPasswordResetLink, AdminRefused, AuditExport,
         ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
+        ApplicationCreate, ApplicationChange, ApplicationRotate, ApplicationEnable, ApplicationDisable,
         BadgeIssue, BadgeVoid, BadgeSignIn, BadgePolicyChange,
     ];
 }

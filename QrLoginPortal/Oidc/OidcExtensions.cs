@@ -11,7 +11,12 @@ public static class OidcExtensions
 {
     public static IHostApplicationBuilder AddOidcProvider(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<OidcOptions>()
+            .BindConfiguration(OidcOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddScoped<OidcClaims>();
+        builder.Services.AddScoped<OidcApplications>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.SetAuthorizationEndpointUris(OidcEndpoints.AuthorizePath.TrimStart('/'))
@@ -37,6 +42,12 @@ public static class OidcExtensions
             options.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
         });
         return builder;
+    }
+
+    public static async Task ProvisionOidcApplicationsAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<OidcApplications>().ProvisionAsync();
     }
 
     public static IEndpointRouteBuilder MapOidcProvider(this IEndpointRouteBuilder app)

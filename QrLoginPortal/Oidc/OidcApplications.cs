@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace QrLoginPortal.Oidc;
+
+/// <summary>The applications that sign people in through the portal: how one is described to OpenIddict, and those provisioned from configuration.</summary>
+public sealed class OidcApplications(IOpenIddictApplicationManager applications, IOptions<OidcOptions> options, ILogger<OidcApplications> logger)
+{
+    /// <summary>The scopes an application may be allowed besides openid (always allowed).</summary>
+    public static readonly IReadOnlyList<string> Scopes = [OpenIddictConstants.Scopes.Profile, OpenIddictConstants.Scopes.Email,
+        OpenIddictConstants.Scopes.Roles, OpenIddictConstants.Scopes.OfflineAccess];
+
+    /// <summary>Why <paramref name="uri"/> cannot be a redirect address (absolute https, or http on this machine; no fragment), or null.</summary>
+    public static string? RedirectUriProblem(string? uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http"))
+        {
+            return "must be an absolute https address.";
+        }
+
+        if (parsed.Scheme == "http" && !parsed.IsLoopback)
+        {
+            return "must use https (plain http only for localhost).";
+        }
+
+        return parsed.Fragment.Length > 0 ? "must not have a fragment (#…)." : null;
+    }
+
+    /// <summary>
+    /// The OpenIddict registration of a web application: the code flow with PKCE, refresh tokens, end-session, the
+    /// allowed scopes. Confidential with a secret, or public (PKCE only) without one.
+    /// </summary>
+    public static OpenIddictApplicationDescriptor Describe(OidcOptions.ConfiguredApplication application)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = application.ClientId,
+            ClientSecret = application.ClientSecret,
+            ClientType = application.ClientSecret is null ? ClientTypes.Public : ClientTypes.Confidential,
+            ConsentType = application.ConsentType == OidcConsent.Explicit ? ConsentTypes.Explicit : ConsentTypes.Implicit,
+            DisplayName = application.DisplayName ?? application.ClientId,
+        };
+        foreach (var uri in application.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri));
+        }
+
+        foreach (var uri in application.PostLogoutRedirectUris)
+        {
+            descriptor.PostLogoutRedirectUris.Add(new Uri(uri));
+        }
+
+        descriptor.Permissions.UnionWith([
+            Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
+            Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code]);
+        foreach (var scope in application.Scopes.Count == 0 ? Scopes : application.Scopes.Distinct())
+        {
+            // offline_access needs no permission of its own: the refresh_token grant is it.
+            if (scope != OpenIddictConstants.Scopes.OfflineAccess)
+            {
+                descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+            }
+        }
+
+        descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        return descriptor;
+    }
+
+    /// <summary>Creates or updates the applications named in configuration (at start, on one node at a time).</summary>
+    public async Task ProvisionAsync(CancellationToken ct = default)
+    {
+        foreach (var application in options.Value.Applications)
+        {
+            var descriptor = Describe(application);
+            if (await applications.FindByClientIdAsync(application.ClientId, ct) is { } existing)
+            {
+                await applications.UpdateAsync(existing, descriptor, ct);
+            }
+            else
+            {
+                await applications.CreateAsync(descriptor, ct);
+            }
+
+            logger.LogInformation("Provisioned OpenID Connect application {ClientId} from configuration", application.ClientId);
+        }
+    }
+}
