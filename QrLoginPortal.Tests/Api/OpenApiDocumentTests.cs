@@ -145,6 +145,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.PublicPortalFactor
     // Two 200 shapes (a step, or the success): the document keeps one schema per status, the last declared.
     [InlineData("ModuleChainAuthenticate", "200:ModuleChainSuccess 400:ApiError 401 403:ApiError 413:ApiError 429:ApiError 503:ApiError")]
     [InlineData("ModuleChainSingleSignOn", "200 302 400 403:ApiError 429")]
+    // Four 200 shapes (started, the next step, the ID badge's password step, signed in): likewise one is kept.
+    [InlineData("Authn", "200:AuthnCompleted 400:ApiError 401:ApiError 413:ApiError 429:ApiError")]
     [InlineData("Token", "200:TokenResponse 400:TokenError 401:TokenError 429:TokenError")]
     public async Task ConvertedOperations_ListEveryStatus_AndTheSchemaOfEachJsonBody(string operationId, string expected)
     {

@@ -43,6 +43,15 @@ public sealed class OneDefinitionTests
     }
 
     [Fact]
+    public void ASignIn_IsDecidedOnlyByPortalSignIn()
+    {
+        // A password or passkey checked, a badge presented, a failed count raised: the sign-in page, the badge page
+        // and the authn API each did this themselves, and a copy that forgets the lockout or the badge step is a bypass.
+        AssertOnlyIn(@"\.(PasswordSignInAsync|CheckPasswordSignInAsync|PasskeySignInAsync|AccessFailedAsync|FindIdBadgeHolderAsync|IsSecondStepRequiredAsync)\(|[Cc]heck\.CheckAsync\(",
+            "SignIn/PortalSignIn.cs", "Badges/BadgeService.cs", "Badges/BadgeSignInCheck.cs");
+    }
+
+    [Fact]
     public void CountsAreWordedByPlural_NeverWithParenthesisedEndings()
     {
         // "3 transaction(s) cancelled" in an audit detail or a page: Plural.Of says "1 transaction", "3 transactions".

@@ -1,5 +1,13 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using QrLoginPortal.SignIn;
+using Answer = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.AuthnStarted>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.AuthnNextStep>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.AuthnPasswordStep>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<QrLoginPortal.Api.AuthnCompleted>,
+    Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<QrLoginPortal.Api.ApiError>,
+    QrLoginPortal.Api.ApiError.RetryLaterResult>;
 
 namespace QrLoginPortal.Api;
 
@@ -40,18 +48,18 @@ public static class AuthnEndpoints
             .DisableAntiforgery()
             .RequireRateLimiting(ApiExtensions.AuthnRateLimitPolicy)
             .Accepts<AuthnRequest>("application/json")
-            .Produces<AuthnStarted>()
-            .Produces<AuthnNextStep>()
-            .Produces<AuthnCompleted>()
+            // The 200 shapes come from the handler's typed results; the document keeps the last (AuthnCompleted).
             .Produces<ApiError>(StatusCodes.Status400BadRequest)
             .Produces<ApiError>(StatusCodes.Status401Unauthorized)
+            .Produces<ApiError>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ApiError>(StatusCodes.Status429TooManyRequests)
             .WithTags(ApiDocument.Tags.Authn)
             .WithName("Authn")
             .WithSummary("Badge and password sign-in (seed 002): an empty body starts a flow {type, id, allowQRCodeScan}; " +
                          "{type:\"qrCode\", id, value} signs in with a badge; {type:\"username+password\", id, username, password} " +
                          "answers {type:\"qrCode\", id} when the policy wants the badge too; complete: {type:\"complete\", token, jwtToken, oauth2Token, …}.");
 
-    private static async Task<IResult> AuthenticateAsync(HttpContext context, AuthnFlows flows, PortalSignIn signIn, UserSignInTokens signInTokens)
+    private static async Task<Answer> AuthenticateAsync(HttpContext context, AuthnFlows flows, PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         var (body, error) = await ApiJson.ReadOptionalAsync<AuthnRequest>(context, "{\"type\": \"qrCode\", \"id\": \"…\", \"value\": \"…\"}");
         if (error is not null)
@@ -72,7 +80,7 @@ public static class AuthnEndpoints
             flow = flows.Start(BrowserBinding.Ensure(context));
             if (body.Value is null && body.Password is null)
             {
-                return Results.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(),
+                return TypedResults.Ok(new AuthnStarted(PasswordType, flow.Id.ToString(),
                     (await signIn.BadgeOfferAsync(context.RequestAborted)).StartsSignIn,
                     [new AuthnLink("/Account/ForgotPassword", "Forgot My Password")]));
             }
@@ -91,7 +99,7 @@ public static class AuthnEndpoints
             : await PasswordAsync(context, flow, body, flows, signIn, signInTokens);
     }
 
-    private static async Task<IResult> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
+    private static async Task<Answer> PasswordAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
         PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         if (flow.Step != AuthnStep.Initial)
@@ -117,14 +125,14 @@ public static class AuthnEndpoints
             // This API has no authenticator-code step: such an account signs in on the sign-in page.
             SignInVerdict.TwoFactor => Refused("This account also needs its authenticator app's code: sign in on the portal's sign-in page."),
             SignInVerdict.BadgeStep => flows.AwaitBadge(flow, decision.User!.Id)
-                ? Results.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString()))
+                ? TypedResults.Ok(new AuthnNextStep(QrCodeType, flow.Id.ToString()))
                 : FlowGone(),
             SignInVerdict.Verified => await CompleteAsync(context, flow, decision, flows, signInTokens),
             _ => Refused("Wrong username or password, or the account cannot sign in now."),
         };
     }
 
-    private static async Task<IResult> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
+    private static async Task<Answer> BadgeAsync(HttpContext context, AuthnFlow flow, AuthnRequest body, AuthnFlows flows,
         PortalSignIn signIn, UserSignInTokens signInTokens)
     {
         if (string.IsNullOrEmpty(body.Value))
@@ -138,13 +146,13 @@ public static class AuthnEndpoints
             context.RequestAborted);
         return decision.Verdict switch
         {
-            SignInVerdict.IdBadgeNamed => Results.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), decision.User!.UserName!)),
+            SignInVerdict.IdBadgeNamed => TypedResults.Ok(new AuthnPasswordStep(PasswordType, flow.Id.ToString(), decision.User!.UserName!)),
             SignInVerdict.Verified => await CompleteAsync(context, flow, decision, flows, signInTokens),
             _ => decision.RetryAfter is { } wait ? ApiError.TooMany(wait) : Refused("This badge cannot sign you in."),
         };
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext context, AuthnFlow flow, SignInDecision proven, AuthnFlows flows,
+    private static async Task<Answer> CompleteAsync(HttpContext context, AuthnFlow flow, SignInDecision proven, AuthnFlows flows,
         UserSignInTokens signInTokens)
     {
         if (!flows.Complete(flow))
@@ -153,13 +161,13 @@ public static class AuthnEndpoints
         }
 
         var tokens = await signInTokens.IssueAsync(context, proven.User!, SessionMethod, proven.Method!, [], flow.BrowserBindingHash, context.RequestAborted);
-        return Results.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
+        return TypedResults.Ok(new AuthnCompleted("complete", flow.Id.ToString(), ModuleChainEndpoints.Success, tokens.Token, tokens.JwtToken,
             tokens.Oauth2Token, tokens.ExpiresIn, tokens.UserData, tokens.Settings));
     }
 
-    private static IResult FlowGone() =>
+    private static JsonHttpResult<ApiError> FlowGone() =>
         ApiError.BadRequest("id", "id is not a sign-in in progress (it may have expired): start again with an empty body.");
 
-    private static IResult Refused(string message) =>
-        Results.Json(new ApiError("authentication_failed", message), statusCode: StatusCodes.Status401Unauthorized);
+    private static JsonHttpResult<ApiError> Refused(string message) =>
+        TypedResults.Json(new ApiError("authentication_failed", message), statusCode: StatusCodes.Status401Unauthorized);
 }
