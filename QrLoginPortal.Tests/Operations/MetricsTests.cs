@@ -23,6 +23,8 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         using var phone = portal.CreateBrowser("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1");
         await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
         var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(EngineFixture.Browser);
+        // A page waiting on it, as the browser's would.
+        using var waiting = portal.Services.GetRequiredService<ITransactionNotifier>().Subscribe(created.Id, _ => Task.CompletedTask);
         var approvalPage = await phone.GetPageAsync($"/qr/{created.Lsi}");
         await phone.PostFormAsync($"/qr/{created.Lsi}", approvalPage, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
         await phone.Http.GetAsync("/qr/NOT-A-REAL-CODE-AT-ALL");
@@ -35,6 +37,7 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         Assert.True(Value(text, "qrlogin_sign_ins_total", "method=\"pwd\"") >= 1, text);
         Assert.Contains("qrlogin_limiter_recorded_total{", text);
         Assert.Contains("qrlogin_pages_waiting", text);
+        Assert.Contains("qrlogin_approve_to_push_seconds_bucket", text);
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
         Assert.Contains("dotnet_gc_heap_total_allocated_bytes_total", text);
     }
