@@ -4,7 +4,8 @@ namespace QrLoginPortal;
 
 /// <summary>
 /// The portal's own metrics (System.Diagnostics.Metrics, so the engine needs no exporter); the
-/// Operations feature publishes them at <c>/metrics</c> in Prometheus form, named <c>qrlogin_*</c>.
+/// Operations feature publishes them at <c>/metrics</c> in Prometheus form, named <c>qrlogin_*</c>. Gauges of one
+/// node's state live on that node's own meter (<see cref="Operations.WaitingPagesGauge"/>).
 /// </summary>
 public static class PortalMeter
 {
@@ -23,6 +24,15 @@ public static class PortalMeter
 
     public static readonly Counter<long> LimiterRecorded = Meter.CreateCounter<long>("qrlogin.limiter.recorded",
         description: "Attempts counted against a limiter, by limiter: failures (wrong codes, passwords, badges, secrets), or creations for the creation limits");
+
+    /// <summary>
+    /// From an approval's commit (the change's time, on the approving node's clock) to this node telling a page or
+    /// long poll that waits on it: the push as the person at the browser sees it, across nodes included. Measured
+    /// on the node whose waiter is told, so the nodes' clocks must agree (as the codes' expiry already needs).
+    /// </summary>
+    public static readonly Histogram<double> ApproveToPush = Meter.CreateHistogram("qrlogin.approve_to_push", unit: "s",
+        description: "Time from an approval's commit to a waiting page on this node being told",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] });
 
     public static readonly Counter<long> LimiterRefused = Meter.CreateCounter<long>("qrlogin.limiter.refused",
         description: "Checks a limiter answered with a wait (throttled), by limiter");

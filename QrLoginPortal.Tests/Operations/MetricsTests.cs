@@ -23,6 +23,8 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         using var phone = portal.CreateBrowser("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1");
         await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
         var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(EngineFixture.Browser);
+        // A page waiting on it, as the browser's would.
+        using var waiting = portal.Services.GetRequiredService<ITransactionNotifier>().Subscribe(created.Id, _ => Task.CompletedTask);
         var approvalPage = await phone.GetPageAsync($"/qr/{created.Lsi}");
         await phone.PostFormAsync($"/qr/{created.Lsi}", approvalPage, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
         await phone.Http.GetAsync("/qr/NOT-A-REAL-CODE-AT-ALL");
@@ -34,6 +36,8 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         Assert.True(Value(text, "qrlogin_codes_approved_total") >= 1, text);
         Assert.True(Value(text, "qrlogin_sign_ins_total", "method=\"pwd\"") >= 1, text);
         Assert.Contains("qrlogin_limiter_recorded_total{", text);
+        Assert.Contains("qrlogin_pages_waiting", text);
+        Assert.Contains("qrlogin_approve_to_push_seconds_bucket", text);
         Assert.Contains("http_server_request_duration_seconds_bucket", text);
         Assert.Contains("dotnet_gc_heap_total_allocated_bytes_total", text);
     }
@@ -120,6 +124,68 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         Assert.Equal(["qrlogin.codes.denied"], counted.Names);
     }
 
+    [Fact]
+    public async Task AChangeToldToAWaiterHere_IsMeasured_FromTheChangesTime_OnThisNodesClock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
+        var notifier = new InProcessTransactionNotifier(Microsoft.Extensions.Logging.Abstractions.NullLogger<InProcessTransactionNotifier>.Instance, clock);
+        using var measured = new MineCounted();
+        var id = Guid.NewGuid();
+        var told = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (notifier.Subscribe(id, change =>
+               {
+                   told.TrySetResult();
+                   return Task.CompletedTask;
+               }))
+        {
+            // Approved (committed) at "at"; this node hears of it 250 ms later on its own clock.
+            var at = clock.GetUtcNow();
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            await notifier.PublishAsync(new QrTransactionChanged(id, QrTransactionState.Success, true, at));
+            await told.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+
+        // Nobody waits here on this one (another node's page, or a page gone): nothing to measure.
+        await notifier.PublishAsync(new QrTransactionChanged(Guid.NewGuid(), QrTransactionState.Success, true, clock.GetUtcNow().AddSeconds(-1)));
+
+        Assert.Equal([("qrlogin.approve_to_push", 0.25)], measured.Values);
+    }
+
+    [Fact]
+    public void TheWaitingGauge_ShowsThisNodesLiveSubscriptions()
+    {
+        var notifier = portal.Services.GetRequiredService<ITransactionNotifier>();
+        var before = WaitingGauge();
+        Assert.Equal(notifier.SubscriptionCount, before);
+
+        using (notifier.Subscribe(Guid.NewGuid(), _ => Task.CompletedTask))
+        using (notifier.Subscribe(Guid.NewGuid(), _ => Task.CompletedTask))
+        {
+            Assert.Equal(before + 2, WaitingGauge());
+        }
+
+        Assert.Equal(before, WaitingGauge());
+    }
+
+    /// <summary>The waiting gauge of this test's portal (the meter of its own container), read now.</summary>
+    private long WaitingGauge()
+    {
+        var scope = portal.Services.GetRequiredService<IMeterFactory>();
+        long? value = null;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == scope && instrument.Name == "qrlogin.pages.waiting")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, measurement, _, _) => value = measurement);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return value ?? throw new InvalidOperationException("The portal publishes no qrlogin.pages.waiting gauge.");
+    }
+
     private static ApplicationDbContext WithMetrics(TestDatabase database) =>
         new(new DbContextOptionsBuilder<ApplicationDbContext>(database.Options).AddInterceptors(new AuditedEventMetrics()).Options);
 
@@ -131,6 +197,7 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
         private static readonly AsyncLocal<MineCounted?> Current = new();
         private readonly MeterListener _listener = new();
         private readonly List<string> _names = [];
+        private readonly List<(string, double)> _values = [];
 
         public MineCounted()
         {
@@ -152,7 +219,29 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
                     }
                 }
             });
+            _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+            {
+                if (Current.Value is { } mine)
+                {
+                    lock (mine._names)
+                    {
+                        mine._values.Add((instrument.Name, value));
+                    }
+                }
+            });
             _listener.Start();
+        }
+
+        /// <summary>The measured values (histograms) of this test's flow.</summary>
+        public IReadOnlyList<(string Name, double Value)> Values
+        {
+            get
+            {
+                lock (_names)
+                {
+                    return [.. _values];
+                }
+            }
         }
 
         public IReadOnlyList<string> Names

@@ -25,6 +25,7 @@ public static class MetricsEndpoint
                 "Microsoft.AspNetCore.Components", "System.Runtime")
             .AddPrometheusExporter());
         builder.Services.AddSingleton<AuditedEventMetrics>();
+        builder.Services.AddSingleton<WaitingPagesGauge>();
         builder.Services.ConfigureDbContext<ApplicationDbContext>((services, options) =>
             options.AddInterceptors(services.GetRequiredService<AuditedEventMetrics>()));
         return builder;
@@ -32,6 +33,8 @@ public static class MetricsEndpoint
 
     public static IApplicationBuilder UsePortalMetrics(this IApplicationBuilder app)
     {
+        // Created with the endpoint, so the gauge exists before the first scrape.
+        app.ApplicationServices.GetRequiredService<WaitingPagesGauge>();
         var configured = app.ApplicationServices.GetRequiredService<IConfiguration>().GetSection(AllowedNetworksKey).Get<string[]>();
         var allowed = (configured is { Length: > 0 } ? configured : DefaultAllowedNetworks)
             .Select(network => IPNetwork.TryParse(network, out var parsed)

@@ -16,14 +16,15 @@ namespace QrLoginPortal.QrLogin;
 public sealed class PostgresTransactionNotifier(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     ILogger<InProcessTransactionNotifier> localLogger,
-    ILogger<PostgresTransactionNotifier> logger) : ITransactionNotifier, IPostgresChannel
+    ILogger<PostgresTransactionNotifier> logger,
+    TimeProvider? clock = null) : ITransactionNotifier, IPostgresChannel
 {
     public const string ChannelName = "qrlogin_transactions";
 
     // Rows at most per re-read after a reconnect, for a live table that watches everything.
     private const int MaxReread = 1000;
 
-    private readonly InProcessTransactionNotifier _local = new(localLogger);
+    private readonly InProcessTransactionNotifier _local = new(localLogger, clock);
 
     // Tells this node's own notifications from others' (its waiters were told in process already). Not a secret.
     private readonly string _node = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

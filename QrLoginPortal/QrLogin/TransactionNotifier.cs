@@ -53,8 +53,11 @@ public interface ITransactionNotifier
 }
 
 /// <summary>The transaction notifier of one node, on the portal's <see cref="KeyedNotifier{TKey, TMessage}"/>.</summary>
-public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger) : ITransactionNotifier
+/// <param name="clock">This node's clock, for the approve-to-push latency (the system clock when not given).</param>
+public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNotifier> logger, TimeProvider? clock = null) : ITransactionNotifier
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
     // Subscribers of every transaction live under the empty id.
     private static readonly Guid AllTransactions = Guid.Empty;
 
@@ -87,6 +90,12 @@ public sealed class InProcessTransactionNotifier(ILogger<InProcessTransactionNot
     /// </summary>
     public Task PublishAsync(QrTransactionChanged change)
     {
+        if (change.State == QrTransactionState.Success && _notifier.HasSubscribers(change.Id))
+        {
+            // Once per approval and node where someone waits on it; never below zero when clocks drift apart.
+            PortalMeter.ApproveToPush.Record(Math.Max(0, (_clock.GetUtcNow() - change.At).TotalSeconds));
+        }
+
         _notifier.Publish(change.Id, change);
         _notifier.Publish(AllTransactions, change);
         return Task.CompletedTask;
