@@ -22,7 +22,7 @@ public static class DevelopmentDiagnostics
 
         app.MapGet(HeapPath, Results<Ok<HeapReading>, NotFound> (HttpContext http) =>
         {
-            if (http.Connection.RemoteIpAddress is not { } address || !IPAddress.IsLoopback(address))
+            if (http.ClientIpAddress() is not { } address || !IPAddress.IsLoopback(address))
             {
                 return TypedResults.NotFound();
             }
