@@ -1,5 +1,5 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | render | load | browser [N] | pages [N [S]] | multinode]   (audit and engine when none is named)
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | render | load | browser [N] | paint [N] | pages [N [S]] | multinode]   (audit and engine when none is named)
 // audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
@@ -9,6 +9,8 @@
 // render: the QR images of the engine mode alone (no database).
 // browser: a signed-in phone page approves N codes (default 30) in Chromium and a desktop page turns into
 //         the signed-in page; the issue-16 step table from the browser's own clock (BrowserBenchmark.cs).
+// paint:  the signed-in page alone, opened N times (default 30) in a signed-in Chromium context: server time,
+//         response end → DOMContentLoaded and → first contentful paint (PaintBenchmark.cs).
 // pages:  N waiting sign-in pages (default 200) in Chromium: the portal's managed heap per page after a full GC
 //         (slope, Development-only /_diagnostics/heap) and its idle CPU over S seconds (default 30) (PagesBenchmark.cs).
 // multinode: two engine nodes on one PostgreSQL database (a throw-away cluster as the PostgreSQL tests
@@ -39,6 +41,13 @@ if (which is "browser")
 {
     var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
     await QrLoginPortal.Benchmarks.BrowserBenchmark.RunAsync(count);
+    return;
+}
+
+if (which is "paint")
+{
+    var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
+    await QrLoginPortal.Benchmarks.PaintBenchmark.RunAsync(count);
     return;
 }
 

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace QrLoginPortal.Benchmarks;
+
+/// <summary>
+/// The signed-in page alone, as the last steps of a QR sign-in meet it: a signed-in Chromium context opens
+/// "/" N times (warm caches, as after the ticket redirect) and reports, from the navigation timing, the
+/// server's response, response end → DOMContentLoaded and first contentful paint. Quicker to A/B than the
+/// browser mode, which needs a phone approval per sample.
+/// </summary>
+public static class PaintBenchmark
+{
+    // Runs before the page's own scripts: notes when blazor.web.js has run (it defines window.Blazor).
+    private const string BlazorProbe = """
+        (() => {
+          let value;
+          Object.defineProperty(window, 'Blazor', { configurable: true, enumerable: true,
+            get() { return value; },
+            set(v) { if (window.__blazorDefinedAt === undefined) window.__blazorDefinedAt = performance.now(); value = v; } });
+        })();
+        """;
+
+    private const string ReadTimings = """
+        async () => {
+          const fcp = await new Promise((resolve) => {
+            const found = performance.getEntriesByName('first-contentful-paint');
+            if (found.length) { resolve(found[0].startTime); return; }
+            new PerformanceObserver((list, observer) => {
+              const entry = list.getEntriesByName('first-contentful-paint')[0];
+              if (entry) { observer.disconnect(); resolve(entry.startTime); }
+            }).observe({ type: 'paint', buffered: true });
+          });
+          const nav = performance.getEntriesByType('navigation')[0];
+          return JSON.stringify({ fcp, blazor: window.__blazorDefinedAt ?? -1, requestStart: nav.requestStart, responseStart: nav.responseStart,
+            responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd });
+        }
+        """;
+
+    public static async Task RunAsync(int count)
+    {
+        if (!File.Exists(BrowserBenchmark.ChromiumPath))
+        {
+            Console.WriteLine($"paint: skipped, no Chromium at {BrowserBenchmark.ChromiumPath}");
+            return;
+        }
+
+        await using var portal = await PortalProcess.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await BrowserBenchmark.LaunchAsync(playwright);
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        await context.AddInitScriptAsync(BlazorProbe);
+        await BrowserBenchmark.SignInWithPasswordAsync(context, PortalProcess.DemoEmail, PortalProcess.DemoPassword);
+        var server = new List<double>();
+        var scripts = new List<double>();
+        var paint = new List<double>();
+        var paintedFirst = 0;
+        var metrics = new Dictionary<string, List<double>>();
+        const int warmUp = 3;
+        // One tab navigating to "/" again and again, as the ticket form's navigation does in the sign-in tab.
+        var page = await context.NewPageAsync();
+        var cdp = await context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Performance.enable");
+        var cpuBefore = default(ProcessCpu.Sample);
+        var previous = new Dictionary<string, double>();
+        for (var i = 0; i < warmUp + count; i++)
+        {
+            if (i == warmUp)
+            {
+                cpuBefore = ProcessCpu.Read(portal.Process.Id);
+            }
+
+            await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
+            var t = JsonDocument.Parse(await page.EvaluateAsync<string>(ReadTimings)).RootElement;
+            var reply = await cdp.SendAsync("Performance.getMetrics");
+            foreach (var metric in reply!.Value.GetProperty("metrics").EnumerateArray())
+            {
+                var name = metric.GetProperty("name").GetString()!;
+                if (name is "ScriptDuration" or "RecalcStyleDuration" or "LayoutDuration" or "TaskDuration")
+                {
+                    // Cumulative per renderer: the difference from the last reading is this load's share.
+                    var value = metric.GetProperty("value").GetDouble() * 1000;
+                    var delta = value - previous.GetValueOrDefault(name);
+                    previous[name] = value;
+                    if (i >= warmUp && delta >= 0)
+                    {
+                        (metrics.TryGetValue(name, out var list) ? list : metrics[name] = []).Add(delta);
+                    }
+                }
+            }
+
+            if (i < warmUp)
+            {
+                continue;
+            }
+
+            double Get(string name) => t.GetProperty(name).GetDouble();
+            server.Add(Get("responseStart") - Get("requestStart"));
+            scripts.Add(Get("domContentLoaded") - Get("responseEnd"));
+            paint.Add(Get("fcp") - Get("responseEnd"));
+            paintedFirst += Get("blazor") < 0 || Get("fcp") < Get("blazor") ? 1 : 0;
+        }
+
+        var cpuAfter = ProcessCpu.Read(portal.Process.Id);
+        Console.WriteLine($"paint: the signed-in page \"/\" opened {count} times in one signed-in Chromium context, ms:");
+        Console.WriteLine($"{"step",-50} {"p50",7} {"p90",7}");
+        Row("request start -> response start (server)", server);
+        Row("response end -> DOMContentLoaded", scripts);
+        Row("response end -> first contentful paint", paint);
+        Console.WriteLine($"first contentful paint before blazor.web.js had run: {paintedFirst} of {count} loads");
+        foreach (var (name, values) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            Row($"main thread per load: {name}", values);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CPU per load (circuit start included): portal {(cpuAfter.PortalMs - cpuBefore.PortalMs) / count:0.0} ms, Chromium {(cpuAfter.ChromiumMs - cpuBefore.ChromiumMs) / count:0.0} ms"));
+    }
+
+    private static void Row(string name, List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name,-50} {BrowserBenchmark.Percentile(sorted, 0.5),7:0.0} {BrowserBenchmark.Percentile(sorted, 0.9),7:0.0}"));
+    }
+}
