@@ -43,6 +43,16 @@ public sealed class PhoneCodesInTheBrowserTests(BrowserFixture fixture) : Browse
     }
 
     [Fact]
+    public async Task TheTypedCodesAddress_OpenedWithoutACode_LeadsToTheScanPage()
+    {
+        var phone = await PhoneAsync();
+
+        await phone.GotoAsync("/qr/typed");
+
+        await Expect(phone).ToHaveURLAsync(BaseUrl + "/scan");
+    }
+
+    [Fact]
     public async Task AWrongTypedCode_IsRefused_WithoutApprovingAnything()
     {
         var phone = await PhoneAsync();
