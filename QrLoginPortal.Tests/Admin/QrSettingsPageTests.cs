@@ -44,6 +44,25 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task ThePhoneCodeSwitches_AreSaved_AndAudited()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => cut.Find("input[data-testid=number-matching], [data-testid=number-matching] input"));
+
+        await cut.Find("input[data-testid=number-matching], [data-testid=number-matching] input").ChangeAsync(new() { Value = true });
+        await cut.Find("input[data-testid=user-code-enabled], [data-testid=user-code-enabled] input").ChangeAsync(new() { Value = false });
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        var stored = await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync();
+        Assert.True(stored.NumberMatching);
+        Assert.False(stored.UserCodeEnabled);
+        await using var db = Engine.Database.CreateDbContext();
+        var change = await db.AuditEvents.SingleAsync(e => e.Type == AuditTypes.QrSettingsChange, Xunit.TestContext.Current.CancellationToken);
+        Assert.EndsWith("typed code on, number matching off → lsi 13×[ABCDEFGHJKLMNPQRSTUVWXYZ23456789], dsi 40×[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789], expiry 120s, enabled, typed code off, number matching on", change.Details);
+    }
+
+    [Fact]
     public async Task InvalidInput_ShowsTheMessage_AndSavesNothing()
     {
         var cut = Render<QrSettingsPage>();

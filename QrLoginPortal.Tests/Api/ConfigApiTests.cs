@@ -38,6 +38,49 @@ public sealed class ConfigApiTests : IDisposable
         Assert.Equal(6, next.Lsi.Length);
     }
 
+    [Fact]
+    public async Task Put_OfTheSeedPayload_KeepsTheTypedCodeAndNumberMatchingSwitches_AsTheAdministratorSetThem()
+    {
+        using var api = await _portal.CreateApiClientAsync();
+        var store = _portal.Services.GetRequiredService<QrSettingsStore>();
+        var settings = await store.GetAsync(TestContext.Current.CancellationToken);
+        settings.UserCodeEnabled = false;
+        settings.NumberMatching = true;
+        Assert.Empty(await store.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken));
+
+        var put = await api.PutAsync("/config/v2.0/factors/qr", Json("""
+            { "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 },
+              "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTqrstuvwxyz0123456789", "length": 40 },
+              "expiry": 60, "enabled": true }
+            """));
+
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        var after = await store.GetAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(60, after.ExpirySeconds);
+        Assert.False(after.UserCodeEnabled);
+        Assert.True(after.NumberMatching);
+        var listed = await api.GetFromJsonAsync<JsonElement>("/config/v2.0/factors/qr");
+        Assert.False(listed.GetProperty("userCode").GetBoolean());
+        Assert.True(listed.GetProperty("numberMatching").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Put_WithTheTwoSwitches_SetsThem()
+    {
+        using var api = await _portal.CreateApiClientAsync();
+
+        var put = await api.PutAsync("/config/v2.0/factors/qr", Json("""
+            { "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 },
+              "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTqrstuvwxyz0123456789", "length": 40 },
+              "expiry": 60, "enabled": true, "userCode": false, "numberMatching": true }
+            """));
+
+        Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
+        var after = await _portal.Services.GetRequiredService<QrSettingsStore>().GetAsync(TestContext.Current.CancellationToken);
+        Assert.False(after.UserCodeEnabled);
+        Assert.True(after.NumberMatching);
+    }
+
     [Theory]
     [InlineData("""{ "lsi": { "charset": "AB/", "length": 20 }, "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 }, "expiry": 60, "enabled": true }""", "lsi.charset")]
     [InlineData("""{ "lsi": { "charset": "0123456789", "length": 5 }, "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 }, "expiry": 60, "enabled": true }""", "lsi.length")]

@@ -5,7 +5,9 @@ using QrLoginPortal.QrLogin;
 namespace QrLoginPortal.Api;
 
 /// <summary>The seed 003 configuration payload.</summary>
-public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled);
+/// <param name="UserCode">Not in the seed: the sign-in page shows a code to type under the QR. Left out of a PUT, it stays as it is.</param>
+/// <param name="NumberMatching">Not in the seed: the phone must pick the number the sign-in page shows. Left out of a PUT, it stays as it is.</param>
+public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled, bool? UserCode = null, bool? NumberMatching = null);
 
 public sealed record SecretConfig(string? Charset, int? Length);
 
@@ -32,7 +34,7 @@ public static class ConfigEndpoints
     {
         var s = await store.GetAsync(ct);
         return TypedResults.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
-            s.ExpirySeconds, s.Enabled));
+            s.ExpirySeconds, s.Enabled, s.UserCodeEnabled, s.NumberMatching));
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> PutAsync(HttpContext context, QrSettingsStore store)
@@ -59,6 +61,8 @@ public static class ConfigEndpoints
             return ApiError.BadRequest(missing);
         }
 
+        // The seed's payload has no phone-code switches: a PUT of it leaves them as an administrator set them.
+        var current = await store.GetAsync(context.RequestAborted);
         var proposed = new QrSettings
         {
             LsiCharset = payload!.Lsi!.Charset!,
@@ -67,6 +71,8 @@ public static class ConfigEndpoints
             DsiLength = payload.Dsi.Length!.Value,
             ExpirySeconds = payload.Expiry!.Value,
             Enabled = payload.Enabled!.Value,
+            UserCodeEnabled = payload.UserCode ?? current.UserCodeEnabled,
+            NumberMatching = payload.NumberMatching ?? current.NumberMatching,
         };
         var clientId = context.User.ClientId();
         var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.ClientIp(),

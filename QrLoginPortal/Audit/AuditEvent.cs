@@ -19,6 +19,9 @@ public static class AuditTypes
     public const string QrScan = "qr.scan";
     public const string QrApprove = "qr.approve";
     public const string QrDeny = "qr.deny";
+
+    /// <summary>The phone picked a number the sign-in page did not show: the sign-in was denied as suspected phishing.</summary>
+    public const string QrSuspectedPhishing = "qr.suspected-phishing";
     public const string QrCancel = "qr.cancel";
     public const string QrCancelAll = "qr.cancel-all";
     public const string QrDelete = "qr.delete";
@@ -58,7 +61,7 @@ public static class AuditTypes
     /// <summary>Every type, for filters.</summary>
     public static readonly string[] All =
     [
-        QrCreate, QrScan, QrApprove, QrDeny, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
+        QrCreate, QrScan, QrApprove, QrDeny, QrSuspectedPhishing, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, RoleCreate, RoleDelete, UserPasswordResetLink, AdminRefused, AuditExport,
         ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
         ApplicationCreate, ApplicationChange, ApplicationRotate, ApplicationEnable, ApplicationDisable,

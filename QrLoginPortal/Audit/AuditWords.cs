@@ -12,6 +12,7 @@ public static class AuditWords
         [AuditTypes.QrScan] = "QR code opened on phone",
         [AuditTypes.QrApprove] = "Sign-in approved on phone",
         [AuditTypes.QrDeny] = "Sign-in denied on phone",
+        [AuditTypes.QrSuspectedPhishing] = "Suspected phishing: wrong number picked on phone",
         [AuditTypes.QrCancel] = "QR code cancelled",
         [AuditTypes.QrCancelAll] = "All waiting QR codes cancelled",
         [AuditTypes.QrDelete] = "QR code removed by an app (API)",
@@ -58,7 +59,7 @@ public static class AuditWords
         AuditOutcomes.Success => type switch
         {
             AuditTypes.QrApprove => "approved",
-            AuditTypes.QrDeny => "denied",
+            AuditTypes.QrDeny or AuditTypes.QrSuspectedPhishing => "denied",
             AuditTypes.QrCancel or AuditTypes.QrCancelAll => "cancelled",
             AuditTypes.QrExpire => "expired",
             _ => "done",

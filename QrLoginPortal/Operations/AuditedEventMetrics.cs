@@ -22,6 +22,8 @@ public sealed class AuditedEventMetrics : SaveChangesInterceptor, IDbTransaction
         [AuditTypes.QrScan] = PortalMeter.CodesScanned,
         [AuditTypes.QrApprove] = PortalMeter.CodesApproved,
         [AuditTypes.QrDeny] = PortalMeter.CodesDenied,
+        // A wrong number denies the code as well.
+        [AuditTypes.QrSuspectedPhishing] = PortalMeter.CodesDenied,
         [AuditTypes.QrExpire] = PortalMeter.CodesExpired,
         [AuditTypes.QrCancel] = PortalMeter.CodesCancelled,
         [AuditTypes.QrRedeem] = PortalMeter.TicketsRedeemed,

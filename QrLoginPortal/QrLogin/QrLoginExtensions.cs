@@ -47,6 +47,8 @@ public static class QrLoginExtensions
         builder.Services.AddAttemptLimiter(QrCapacity.Creations, provider => QrCapacity.LimitsOf(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
         builder.Services.AddSingleton<FailedAttemptLimiter>();
         builder.Services.AddSingleton<QrCapacity>();
+        builder.Services.AddSingleton(provider => UserCodeKey.From(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value.UserCodeKey,
+            singleNode: DatabaseProviders.FromConfiguration(builder.Configuration) != DatabaseProvider.Postgres));
         builder.Services.AddSingleton<QrLoginService>();
         builder.Services.AddSingleton<QrTicketService>();
         // One instance: the loop that runs, and the methods tests and tools call.

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace QrLoginPortal.QrLogin;
 
 /// <summary>Operational settings of the engine (section "QrLogin" of the configuration). The security settings an admin edits live in <see cref="QrSettings"/>.</summary>
-public sealed class QrLoginOptions
+public sealed class QrLoginOptions : IValidatableObject
 {
     public const string Section = "QrLogin";
 
@@ -42,4 +42,26 @@ public sealed class QrLoginOptions
     /// <summary>New QR codes one client address (an IPv6 /64 counts as one) may ask for per minute.</summary>
     [Range(1, 1_000_000)]
     public int CreatedPerMinutePerIp { get; set; } = 30;
+
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the HMAC key typed codes are stored under (<see cref="QrLogin.UserCodeKey"/>).
+    /// Unset, each process draws its own, which serves one node; several nodes on one database need the same
+    /// key each, or typed codes stay off. A secret: keep it out of the repository like a connection string.
+    /// </summary>
+    public string? UserCodeKey { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(UserCodeKey))
+        {
+            yield break;
+        }
+
+        var bytes = new byte[UserCodeKey.Length];
+        if (!Convert.TryFromBase64String(UserCodeKey, bytes, out var length) || length < 32)
+        {
+            yield return new ValidationResult($"{Section}:{nameof(UserCodeKey)} must be base64 of at least 32 random bytes (e.g. openssl rand -base64 32).",
+                [nameof(UserCodeKey)]);
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
@@ -17,9 +19,13 @@ public sealed class QrLoginService(
     QrCapacity capacity,
     AuditLog audit,
     TimeProvider clock,
-    ILogger<QrLoginService> logger)
+    ILogger<QrLoginService> logger,
+    UserCodeKey? userCodeKey = null)
 {
     private const int MaxSecretInputLength = 256;
+
+    // Engines wired by hand (tests, benchmarks) hash typed codes with a key of their own.
+    private readonly UserCodeKey _userCodeKey = userCodeKey ?? UserCodeKey.ForThisProcess();
 
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
@@ -53,11 +59,16 @@ public sealed class QrLoginService(
             var now = clock.GetUtcNow();
             var lsi = Secrets.Generate(settings.LsiCharset, settings.LsiLength);
             var dsi = Secrets.Generate(settings.DsiCharset, settings.DsiLength);
+            var userCode = requester.SignInPage && UserCodesAvailable(settings) ? UserCodes.Generate() : null;
+            var choices = requester.SignInPage && settings.NumberMatching ? NumberChoices() : null;
             var transaction = new QrTransaction
             {
                 Id = Guid.CreateVersion7(now),
                 LsiHash = Secrets.Hash(lsi),
                 DsiHash = Secrets.Hash(dsi),
+                UserCodeHash = userCode is null ? null : _userCodeKey.Hash(userCode),
+                MatchNumber = choices?[0],
+                MatchChoices = choices is null ? null : QrTransaction.FormatChoices(choices),
                 State = QrTransactionState.Pending,
                 CreatedAt = now,
                 UpdatedAt = now,
@@ -84,11 +95,11 @@ public sealed class QrLoginService(
             }
             catch (DbUpdateException) when (attempt < 5)
             {
-                logger.LogInformation("A new lsi collided with a stored one; drawing again");
+                logger.LogInformation("A new lsi or typed code collided with a stored one; drawing again");
                 continue;
             }
 
-            return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId);
+            return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId, userCode, choices?[0]);
         }
     }
 
@@ -114,30 +125,62 @@ public sealed class QrLoginService(
     /// (once) so the browser can say "check your phone". Null when the lsi is unknown, expired or used.
     /// </summary>
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
-    public async Task<ApprovalRequest?> OpenAsync(string? lsi, string userId, string? ip, CancellationToken ct = default)
+    public Task<ApprovalRequest?> OpenAsync(string? lsi, string userId, string? ip, CancellationToken ct = default) =>
+        OpenAsync(lsi, typed: false, userId, ip, ct);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(string?, string, string?, CancellationToken)"/>, with the code typed instead of scanned
+    /// (<see cref="UserCodes"/>: case, spaces and the hyphen do not matter): the same budgets, and every miss audited.
+    /// </summary>
+    /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
+    /// <exception cref="UserCodesDisabledException">Typed codes are switched off.</exception>
+    public Task<ApprovalRequest?> OpenByUserCodeAsync(string? userCode, string userId, string? ip, CancellationToken ct = default) =>
+        OpenAsync(userCode, typed: true, userId, ip, ct);
+
+    /// <summary>Whether sign-in pages show a code to type and phones may type one: the admin switch, and a key every node shares.</summary>
+    public async Task<bool> UserCodesAvailableAsync(CancellationToken ct = default) => UserCodesAvailable(await settingsStore.GetAsync(ct));
+
+    private bool UserCodesAvailable(QrSettings settings) => settings.UserCodeEnabled && _userCodeKey.Shared;
+
+    private async Task<ApprovalRequest?> OpenAsync(string? code, bool typed, string userId, string? ip, CancellationToken ct)
     {
         var source = new AttemptSource(userId, ip);
+        if (typed)
+        {
+            await ThrowIfUserCodesOffAsync(AuditTypes.QrScan, userId, ip, ct);
+        }
+
         limiter.ThrowIfThrottled(source);
-        if (!IsPlausibleSecret(lsi))
+        if (ParseCode(code, typed) is not { } phoneCode)
         {
             limiter.RecordFailure(source);
+            if (typed)
+            {
+                await audit.WriteAsync(AuditTypes.QrScan, AuditOutcomes.Refused, userId, ip: ip, details: "malformed typed code", ct: ct);
+            }
+
             return null;
         }
 
         var now = clock.GetUtcNow();
-        var lsiHash = Secrets.Hash(lsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var request = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.LsiHash == lsiHash)
+            .Where(phoneCode.Matches())
             .Where(QrTransaction.AttemptableAt(now))
-            .Select(t => new { t.Id, t.RequesterIp, t.RequesterUserAgent, t.CreatedAt, t.ExpiresAt, t.ScannedAt })
+            .Select(t => new { t.Id, t.RequesterIp, t.RequesterUserAgent, t.CreatedAt, t.ExpiresAt, t.ScannedAt, t.MatchChoices })
             .SingleOrDefaultAsync(ct);
         if (request is null)
         {
             // A code that exists (expired, used, just taken by someone else) was not guessed: only unknown codes count.
-            if (!await db.QrTransactions.AnyAsync(t => t.LsiHash == lsiHash, ct))
+            if (!await db.QrTransactions.AnyAsync(phoneCode.Matches(), ct))
             {
                 limiter.RecordFailure(source);
+            }
+
+            if (typed)
+            {
+                // A typed code is the one a person can be talked into reading out, or a guesser tries: every miss is on record.
+                await audit.WriteAsync(AuditTypes.QrScan, AuditOutcomes.Refused, userId, ip: ip, details: "unknown, expired or used typed code", ct: ct);
             }
 
             return null;
@@ -149,24 +192,65 @@ public sealed class QrLoginService(
                     .Where(t => t.Id == request.Id && t.ScannedAt == null)
                     .Where(QrTransaction.AttemptableAt(now))
                     .ExecuteUpdateAsync(s => s.SetProperty(t => t.ScannedAt, now).SetProperty(t => t.UpdatedAt, now), ct) == 1,
-                audit.Create(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip),
+                audit.Create(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip, typed ? TypedNote : null),
                 new QrTransactionChanged(request.Id, QrTransactionState.Pending, Scanned: true, now), ct);
         }
 
-        return new ApprovalRequest(request.Id, request.RequesterIp, request.RequesterUserAgent, request.CreatedAt, request.ExpiresAt);
+        return new ApprovalRequest(request.Id, request.RequesterIp, request.RequesterUserAgent, request.CreatedAt, request.ExpiresAt,
+            QrTransaction.ParseChoices(request.MatchChoices));
+    }
+
+    /// <summary>Two-digit numbers the sign-in page may show (10–99): always two digits on the screen.</summary>
+    private const int MatchNumberFrom = 10, MatchNumberTo = 100;
+
+    /// <summary>
+    /// The right number first, then two others, all distinct. Drawn once with the transaction and stored in a
+    /// shuffled order: a page opened twice shows the same three in the same order, so the one that stays does not
+    /// give the right one away, and the order says nothing either.
+    /// </summary>
+    private static int[] NumberChoices()
+    {
+        var choices = new int[3];
+        for (var i = 0; i < choices.Length; i++)
+        {
+            do
+            {
+                choices[i] = RandomNumberGenerator.GetInt32(MatchNumberFrom, MatchNumberTo);
+            }
+            while (Array.IndexOf(choices, choices[i], 0, i) >= 0);
+        }
+
+        return choices;
     }
 
     /// <summary>The signed-in <paramref name="userId"/> approves: PENDING → SUCCESS, if nobody else got there first and it has not expired.</summary>
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
     /// <param name="apiClientId">An API client approving for <paramref name="userId"/>: failures count against the client, not the user.</param>
+    /// <param name="pickedNumber">
+    /// With number matching, the number the person picked on the phone: the right one approves, another denies the
+    /// transaction as suspected phishing (<see cref="AttemptResult.WrongNumber"/>), none leaves it pending.
+    /// </param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        Guid? transactionId = null, string? apiClientId = null, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId, ct);
+        Guid? transactionId = null, string? apiClientId = null, int? pickedNumber = null, CancellationToken ct = default) =>
+        AttemptAsync(lsi, typed: false, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId,
+            pickedNumber, ct);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, ct);
+        AttemptAsync(lsi, typed: false, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, ct);
+
+    /// <summary>As <see cref="ApproveAsync"/>, with the code the person typed (<see cref="UserCodes"/>) instead of the lsi.</summary>
+    /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
+    /// <exception cref="UserCodesDisabledException">Typed codes are switched off.</exception>
+    public Task<AttemptResult> ApproveByUserCodeAsync(string? userCode, string userId, bool keepSignedIn, string? ip, string? userAgent,
+        int? pickedNumber = null, CancellationToken ct = default) =>
+        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: true, keepSignedIn, userAgent, expectedId: null, pickedNumber, ct);
+
+    /// <summary>As <see cref="DenyAsync"/>, with the code the person typed instead of the lsi.</summary>
+    /// <exception cref="UserCodesDisabledException">Typed codes are switched off.</exception>
+    public Task<AttemptResult> DenyByUserCodeAsync(string? userCode, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
+        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, ct);
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -265,11 +349,16 @@ public sealed class QrLoginService(
         return deleted == 1;
     }
 
-    private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
-        string? userAgent, Guid? expectedId, CancellationToken ct)
+    private async Task<AttemptResult> AttemptAsync(string? code, bool typed, AttemptSource source, bool approve, bool keepSignedIn,
+        string? userAgent, Guid? expectedId, int? pickedNumber, CancellationToken ct)
     {
         var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
+        if (typed)
+        {
+            await ThrowIfUserCodesOffAsync(type, userId, ip, ct);
+        }
+
         try
         {
             limiter.ThrowIfThrottled(source);
@@ -280,21 +369,26 @@ public sealed class QrLoginService(
             throw;
         }
 
-        if (!IsPlausibleSecret(lsi))
+        if (ParseCode(code, typed) is not { } phoneCode)
         {
             limiter.RecordFailure(source);
-            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: "malformed code", ct: ct);
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, ip: ip, details: typed ? "malformed typed code" : "malformed code", ct: ct);
             return AttemptResult.NotAvailable;
         }
 
         var now = clock.GetUtcNow();
-        var lsiHash = Secrets.Hash(lsi);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var id = await db.QrTransactions.AsNoTracking().Where(t => t.LsiHash == lsiHash).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct);
+        var found = await db.QrTransactions.AsNoTracking().Where(phoneCode.Matches()).Select(t => new { t.Id, t.MatchNumber }).SingleOrDefaultAsync(ct);
+        var id = found?.Id;
         if (expectedId is not null && id != expectedId)
         {
             // An lsi of another transaction is as good as no lsi.
             id = null;
+        }
+
+        if (approve && id is { } matchedId && found!.MatchNumber is { } shown && pickedNumber != shown)
+        {
+            return await WrongNumberAsync(db, matchedId, pickedNumber, userId, ip, userAgent, typed, now, ct);
         }
 
         var changed = false;
@@ -310,7 +404,13 @@ public sealed class QrLoginService(
                         .SetProperty(t => t.ApproverIp, approverIp)
                         .SetProperty(t => t.ApproverUserAgent, approverAgent)
                         .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
-                audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, approve ? null : "I did not try to sign in"),
+                audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, (approve, typed) switch
+                {
+                    (true, false) => null,
+                    (true, true) => TypedNote,
+                    (false, false) => "I did not try to sign in",
+                    (false, true) => $"I did not try to sign in ({TypedNote})",
+                }),
                 new QrTransactionChanged(foundId, approve ? QrTransactionState.Success : QrTransactionState.Failed, Scanned: true, now,
                     UserId: userId), ct);
         }
@@ -324,11 +424,73 @@ public sealed class QrLoginService(
                 limiter.RecordFailure(source);
             }
 
-            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, id?.ToString(), ip, "unknown, expired or used code", ct);
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, id?.ToString(), ip,
+                typed ? "unknown, expired or used typed code" : "unknown, expired or used code", ct);
             return AttemptResult.NotAvailable;
         }
 
         return approve ? AttemptResult.Approved : AttemptResult.Denied;
+    }
+
+    /// <summary>
+    /// An approval of a number-matched transaction without the number the sign-in page shows. No number (an API client,
+    /// an old page) approves nothing and leaves it pending; a wrong one is what a person does who never saw that page:
+    /// someone relayed its code to them. The transaction is denied then, so the relayed code is spent, and audited as
+    /// suspected phishing. Neither is a guessed code: no budget is spent.
+    /// </summary>
+    private async Task<AttemptResult> WrongNumberAsync(ApplicationDbContext db, Guid id, int? picked, string userId, string? ip,
+        string? userAgent, bool typed, DateTimeOffset now, CancellationToken ct)
+    {
+        if (picked is null)
+        {
+            await audit.WriteAsync(AuditTypes.QrApprove, AuditOutcomes.Refused, userId, id.ToString(), ip, "number matching is on and no number was picked", ct);
+            return AttemptResult.NotAvailable;
+        }
+
+        var approverIp = Truncate(ip, 64);
+        var approverAgent = Truncate(userAgent, 512);
+        var denied = await notifier.CommitChangeAsync(db,
+            () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == id).Where(QrTransaction.AttemptableAt(now)),
+                QrTransactionState.Failed, now, s => s
+                    .SetProperty(t => t.UserId, userId)
+                    .SetProperty(t => t.ApproverIp, approverIp)
+                    .SetProperty(t => t.ApproverUserAgent, approverAgent)
+                    .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
+            audit.Create(AuditTypes.QrSuspectedPhishing, AuditOutcomes.Success, userId, id.ToString(), ip,
+                $"picked {picked}, not the number the sign-in page showed: denied{(typed ? $" ({TypedNote})" : "")}"),
+            new QrTransactionChanged(id, QrTransactionState.Failed, Scanned: true, now, UserId: userId, WrongNumber: true), ct);
+        if (!denied)
+        {
+            await audit.WriteAsync(AuditTypes.QrApprove, AuditOutcomes.Refused, userId, id.ToString(), ip, "expired or used code", ct);
+            return AttemptResult.NotAvailable;
+        }
+
+        return AttemptResult.WrongNumber;
+    }
+
+    private const string TypedNote = "typed code";
+
+    private async Task ThrowIfUserCodesOffAsync(string auditType, string userId, string? ip, CancellationToken ct)
+    {
+        if (!await UserCodesAvailableAsync(ct))
+        {
+            await audit.WriteAsync(auditType, AuditOutcomes.Refused, userId, ip: ip, details: "typed codes are switched off", ct: ct);
+            throw new UserCodesDisabledException();
+        }
+    }
+
+    /// <summary>The code as the hash it is stored under: the lsi from the QR, or the code typed instead. Null for what cannot be a code.</summary>
+    private PhoneCode? ParseCode(string? code, bool typed) => typed
+        ? UserCodes.Normalize(code) is { } userCode ? new PhoneCode(_userCodeKey.Hash(userCode), Typed: true) : null
+        : IsPlausibleSecret(code) ? new PhoneCode(Secrets.Hash(code), Typed: false) : null;
+
+    private readonly record struct PhoneCode(byte[] Hash, bool Typed)
+    {
+        public Expression<Func<QrTransaction, bool>> Matches()
+        {
+            var hash = Hash;
+            return Typed ? t => t.UserCodeHash == hash : t => t.LsiHash == hash;
+        }
     }
 
     internal static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>

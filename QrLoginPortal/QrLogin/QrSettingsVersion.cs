@@ -14,6 +14,8 @@ public sealed class QrSettingsVersion
     public int DsiLength { get; set; }
     public int ExpirySeconds { get; set; }
     public bool Enabled { get; set; }
+    public bool UserCodeEnabled { get; set; } = true;
+    public bool NumberMatching { get; set; }
 
     public static QrSettingsVersion Of(QrSettings settings, DateTimeOffset at, string? userId, string? userName, string? note) => new()
     {
@@ -27,6 +29,8 @@ public sealed class QrSettingsVersion
         DsiLength = settings.DsiLength,
         ExpirySeconds = settings.ExpirySeconds,
         Enabled = settings.Enabled,
+        UserCodeEnabled = settings.UserCodeEnabled,
+        NumberMatching = settings.NumberMatching,
     };
 
     public QrSettings ToSettings() => new()
@@ -37,5 +41,7 @@ public sealed class QrSettingsVersion
         DsiLength = DsiLength,
         ExpirySeconds = ExpirySeconds,
         Enabled = Enabled,
+        UserCodeEnabled = UserCodeEnabled,
+        NumberMatching = NumberMatching,
     };
 }

@@ -25,6 +25,16 @@ public sealed class QrTransaction
     public Guid Id { get; init; }
     public required byte[] LsiHash { get; init; }
     public required byte[] DsiHash { get; init; }
+
+    /// <summary>Keyed hash of the code to type instead of scanning (<see cref="UserCodeKey"/>); null when none was shown.</summary>
+    public byte[]? UserCodeHash { get; init; }
+
+    /// <summary>The two digits the sign-in page shows after the scan and the phone must pick; null when number matching was off at creation.</summary>
+    public int? MatchNumber { get; init; }
+
+    /// <summary>The three numbers the phone offers, in the order it shows them (<see cref="FormatChoices"/>); null without number matching.</summary>
+    public string? MatchChoices { get; init; }
+
     public QrTransactionState State { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -46,6 +56,20 @@ public sealed class QrTransaction
     public byte[]? TicketHash { get; set; }
     public DateTimeOffset? TicketExpiresAt { get; set; }
     public DateTimeOffset? ConsumedAt { get; set; }
+
+    /// <summary>
+    /// How the phone's choices are stored: the right one (first in <paramref name="rightFirst"/>) among the others in a
+    /// random order, so what the page shows does not depend on which one is right.
+    /// </summary>
+    internal static string FormatChoices(int[] rightFirst)
+    {
+        var shuffled = (int[])rightFirst.Clone();
+        System.Security.Cryptography.RandomNumberGenerator.Shuffle(shuffled.AsSpan());
+        return string.Join(' ', shuffled);
+    }
+
+    internal static int[]? ParseChoices(string? stored) =>
+        stored?.Split(' ').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     // The rules of a transaction, written once as expressions so the database asks exactly them;
     // nothing reads them in memory (a page only ever sees the pushed or queried state).

@@ -10,8 +10,9 @@ namespace QrLoginPortal.QrLogin;
 /// <param name="CancelledByAdmin">A FAILED that an administrator caused (not the phone's Deny): the waiting page says so.</param>
 /// <param name="UserId">Who approved or denied it (with those two changes only).</param>
 /// <param name="Created">With the creation only: what the live table shows of a new code.</param>
+/// <param name="WrongNumber">A FAILED because the phone picked a number the page did not show (suspected phishing): the waiting page says so.</param>
 public sealed record QrTransactionChanged(Guid Id, QrTransactionState State, bool Scanned, DateTimeOffset At, bool CancelledByAdmin = false,
-    string? UserId = null, QrTransactionCreated? Created = null);
+    string? UserId = null, QrTransactionCreated? Created = null, bool WrongNumber = false);
 
 /// <summary>What is known of a code from its creation on (no secret).</summary>
 public sealed record QrTransactionCreated(DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? RequesterIp, string? RequesterUserAgent);

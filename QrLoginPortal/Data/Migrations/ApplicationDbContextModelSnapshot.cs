@@ -720,12 +720,18 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<int>("LsiLength")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("NumberMatching")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("UpdatedBy")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("UserCodeEnabled")
+                        .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
@@ -775,6 +781,12 @@ namespace QrLoginPortal.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("NumberMatching")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("UserCodeEnabled")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ChangedAt");
@@ -822,6 +834,13 @@ namespace QrLoginPortal.Data.Migrations
                         .HasMaxLength(32)
                         .HasColumnType("BLOB");
 
+                    b.Property<string>("MatchChoices")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MatchNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ProfileId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -853,6 +872,10 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("UserCodeHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(450)
                         .HasColumnType("TEXT");
@@ -866,6 +889,9 @@ namespace QrLoginPortal.Data.Migrations
                         .IsUnique();
 
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("UserCodeHash")
+                        .IsUnique();
 
                     b.HasIndex("State", "ExpiresAt");
 

@@ -734,12 +734,18 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.Property<int>("LsiLength")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("NumberMatching")
+                        .HasColumnType("boolean");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("bigint");
 
                     b.Property<string>("UpdatedBy")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("UserCodeEnabled")
+                        .HasColumnType("boolean");
 
                     b.HasKey("Id");
 
@@ -791,6 +797,12 @@ namespace QrLoginPortal.Data.PostgresMigrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<bool>("NumberMatching")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("UserCodeEnabled")
+                        .HasColumnType("boolean");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ChangedAt");
@@ -838,6 +850,13 @@ namespace QrLoginPortal.Data.PostgresMigrations
                         .HasMaxLength(32)
                         .HasColumnType("bytea");
 
+                    b.Property<string>("MatchChoices")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("MatchNumber")
+                        .HasColumnType("integer");
+
                     b.Property<string>("ProfileId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -869,6 +888,10 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<byte[]>("UserCodeHash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(450)
                         .HasColumnType("character varying(450)");
@@ -882,6 +905,9 @@ namespace QrLoginPortal.Data.PostgresMigrations
                         .IsUnique();
 
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("UserCodeHash")
+                        .IsUnique();
 
                     b.HasIndex("State", "ExpiresAt");
 
