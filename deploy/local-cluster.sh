@@ -52,6 +52,9 @@ echo "PostgreSQL on 127.0.0.1:$pg_port ($work/pg)"
 echo "Publishing the portal (Release)..."
 dotnet publish "$repo/QrLoginPortal" -c Release -o "$work/app" --nologo -v quiet >/dev/null
 
+# Every node hashes typed sign-in codes with the same key (never stored in the database), or typed codes stay off.
+user_code_key=$(head -c 32 /dev/urandom | base64)
+
 # Both nodes start at once: the start-up lock lets one migrate and seed while the other waits.
 for i in "${!node_ports[@]}"; do
   (
@@ -61,6 +64,7 @@ for i in "${!node_ports[@]}"; do
     Database__Provider=Postgres \
     ConnectionStrings__DefaultConnection="Host=127.0.0.1;Port=$pg_port;Database=qrlogin;Username=postgres" \
     Portal__KnownProxies__0=127.0.0.1 \
+    QrLogin__UserCodeKey="$user_code_key" \
     exec dotnet QrLoginPortal.dll
   ) > "$work/node$i.log" 2>&1 &
   pids+=($!)
