@@ -34,9 +34,12 @@ public sealed class PhoneCodesInTheBrowserTests(BrowserFixture fixture) : Browse
         await phone.GetByText("Type the code instead").ClickAsync();
         await phone.Locator("#user-code").FillAsync(code.Replace("-", " ").ToLowerInvariant());
         await ShotAsync(phone, "phone-typing-the-code");
-        await phone.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        var response = await phone.RunAndWaitForResponseAsync(
+            () => phone.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync(), r => r.Url == BaseUrl + "/qr/typed");
 
         await Expect(phone).ToHaveURLAsync(BaseUrl + "/qr/typed");
+        // The page carries the code in its form: kept out of caches (the antiforgery token already makes it no-store).
+        Assert.Contains("no-store", await response.HeaderValueAsync("cache-control"));
         Assert.DoesNotContain(code.Replace("-", ""), phone.Url.ToUpperInvariant().Replace("-", ""));
         await Expect(desktop.GetByRole(AriaRole.Heading, new() { Name = "Check your phone" })).ToBeVisibleAsync();
         await ApproveAndWaitForSignInAsync(phone, desktop, "/");
