@@ -25,6 +25,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public IPlaywright Playwright => _playwright!;
     public IReadOnlyList<string> MissingTools { get; } = ExternalTools.Missing();
 
+    /// <summary>An application that signs people in through the portal (registered in its configuration).</summary>
+    public OidcRelyingPartySite RelyingParty { get; private set; } = null!;
+
     public static string OutputFolder => Path.Combine(AppContext.BaseDirectory, "browser-test-output");
 
     public async ValueTask InitializeAsync()
@@ -44,6 +47,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         // CI runs this suite beside the other test projects on two cores: allow a loaded machine
         // the same time for an assertion as for an action (the contexts' default timeout).
         Assertions.SetDefaultExpectTimeout(15_000);
+        // Before the portal, whose configuration names the application's addresses.
+        RelyingParty = await OidcRelyingPartySite.StartAsync(() => BaseUrl);
+        Server.AddSettings(RelyingParty.PortalSettings);
         BaseUrl = Server.BaseUrl;
         _playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await LaunchAsync();
@@ -81,5 +87,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
         _playwright?.Dispose();
         await Server.DisposeAsync();
+        if (RelyingParty is not null)
+        {
+            await RelyingParty.DisposeAsync();
+        }
     }
 }

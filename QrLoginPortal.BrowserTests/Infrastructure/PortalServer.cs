@@ -20,6 +20,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>
     public const string DemoPassword = "Demo-Passw0rd!";
 
     private readonly string _folder = Directory.CreateTempSubdirectory("qrlogin-browser-").FullName;
+    private readonly Dictionary<string, string?> _settings = [];
 
     public PortalServer() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
 
@@ -37,6 +38,15 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>More configuration for the portal, before it starts (e.g. an application registered under Oidc:Applications).</summary>
+    public void AddSettings(IReadOnlyDictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -50,6 +60,10 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.
         builder.UseSetting("QrLogin:CreatedPerMinutePerIp", "100000");
         builder.UseSetting("SignIn:RequestsPerMinutePerIp", "100000");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)

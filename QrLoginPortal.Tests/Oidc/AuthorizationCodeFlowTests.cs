@@ -128,6 +128,26 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
     }
 
     [Fact]
+    public async Task ACodeUsedTwice_RevokesTheTokensTheFirstUseIssued()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-code-reuse@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        var code = await app.CodeAsync(browser);
+        var tokens = await OidcRelyingParty.JsonAsync(await app.RedeemAsync(code));
+        using var http = portal.CreateDefaultClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/connect/userinfo")).StatusCode);
+
+        // Someone else (who intercepted the code) redeems it again: RFC 6749 10.5, the tokens it bought are revoked too.
+        var again = await OidcRelyingParty.JsonAsync(await app.RedeemAsync(code), HttpStatusCode.BadRequest);
+
+        Assert.Equal("invalid_grant", again.GetProperty("error").GetString());
+        var refresh = await OidcRelyingParty.JsonAsync(await app.RefreshAsync(tokens.GetProperty("refresh_token").GetString()!), HttpStatusCode.BadRequest);
+        Assert.Equal("invalid_grant", refresh.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/connect/userinfo")).StatusCode);
+    }
+
+    [Fact]
     public async Task ARefreshToken_Rolls_AndReusingAnOldOne_RevokesTheWholeFamily()
     {
         using var browser = await SignedInBrowserAsync("oidc-refresh@test.local");

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -65,6 +66,51 @@ public sealed class OidcApplications(IOpenIddictApplicationManager applications,
 
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
         return descriptor;
+    }
+
+    /// <summary>
+    /// The origin of the application a page's forms end at, or null. Signing in for an application is a form posted
+    /// to the portal, redirected to the authorization request (the page's ReturnUrl), redirected on to the
+    /// application's redirect URI; a consent form or a form_post answer on the authorization endpoint goes there too.
+    /// Chromium checks CSP form-action against every hop of that chain, so the page must name that origin beside
+    /// 'self'. Only a redirect URI registered for the client counts: a crafted link widens nothing.
+    /// </summary>
+    public static async Task<string?> FormActionOriginAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var authorize = request.PathBase + OidcEndpoints.AuthorizePath;
+        IReadOnlyDictionary<string, Microsoft.Extensions.Primitives.StringValues> query;
+        if (request.Path == OidcEndpoints.AuthorizePath)
+        {
+            query = request.Query.ToDictionary();
+        }
+        else
+        {
+            var returnUrl = request.Query.FirstOrDefault(p => string.Equals(p.Key, "ReturnUrl", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+            if (!returnUrl.StartsWith(authorize + "?", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            query = QueryHelpers.ParseQuery(returnUrl[authorize.Length..]);
+        }
+
+        var clientId = query.GetValueOrDefault(Parameters.ClientId).ToString();
+        var redirectUri = query.GetValueOrDefault(Parameters.RedirectUri).ToString();
+        if (clientId.Length == 0 || !Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+        {
+            return null;
+        }
+
+        // Only now the database: every other response of the portal stops above.
+        var applications = context.RequestServices.GetRequiredService<IOpenIddictApplicationManager>();
+        if (await applications.FindByClientIdAsync(clientId, context.RequestAborted) is not { } application
+            || !await applications.ValidateRedirectUriAsync(application, redirectUri, context.RequestAborted))
+        {
+            return null;
+        }
+
+        return uri.GetLeftPart(UriPartial.Authority);
     }
 
     /// <summary>Creates or updates the applications named in configuration (at start, on one node at a time).</summary>

@@ -30,6 +30,7 @@ public static class OidcExtensions
             // Short-lived codes; a redeemed refresh token is never accepted again, so a reuse revokes its family at once.
             options.SetAuthorizationCodeLifetime(TimeSpan.FromMinutes(1));
             options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+            OidcRequestLimit.Register(options);
             options.UseAspNetCore()
                 .EnableAuthorizationEndpointPassthrough()
                 .EnableUserInfoEndpointPassthrough()

@@ -12,6 +12,13 @@ public sealed class OidcOptions : IValidatableObject
 
     public List<ConfiguredApplication> Applications { get; set; } = [];
 
+    /// <summary>
+    /// Code, refresh-token and userinfo requests per address and minute (see <see cref="OidcRequestLimit"/>). They come
+    /// from an application's server, one address for all its users, so the budget is larger than a browser's.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ApplicationRequestsPerMinutePerIp { get; set; } = 600;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         for (var i = 0; i < Applications.Count; i++)

@@ -1,3 +1,5 @@
+using QrLoginPortal.Oidc;
+
 namespace QrLoginPortal.SignIn;
 
 public static class SecurityHeaders
@@ -11,14 +13,17 @@ public static class SecurityHeaders
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            context.Response.OnStarting(static state =>
+            context.Response.OnStarting(static async state =>
             {
-                var headers = ((HttpContext)state).Response.Headers;
-                headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'";
+                var context = (HttpContext)state;
+                var headers = context.Response.Headers;
+                // A sign-in for another application ends at that application (see FormActionOriginAsync).
+                var application = await OidcApplications.FormActionOriginAsync(context);
+                headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
+                                                + (application is null ? "" : " " + application);
                 headers.XFrameOptions = "DENY";
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
-                return Task.CompletedTask;
             }, context);
             return next(context);
         });
