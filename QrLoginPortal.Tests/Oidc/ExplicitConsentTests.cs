@@ -191,4 +191,62 @@ public sealed partial class ExplicitConsentTests(PortalFactory portal) : IClassF
 
         app.CodeFrom(await browser.Http.GetAsync(app.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "consent" })));
     }
+
+    [Fact]
+    public async Task RevokingOnTheAccountPage_EndsTheApplicationsRefreshTokens_AndItAsksAgain()
+    {
+        using var browser = await SignedInBrowserAsync("consent-revoke@test.local");
+        var userId = await portal.UserIdAsync("consent-revoke@test.local");
+        var app = await ExplicitAppAsync();
+        var code = app.CodeFrom(await AnswerAsync(browser, await ConsentPageAsync(browser, app), "allow"));
+        var refresh = (await OidcRelyingParty.JsonAsync(await app.RedeemAsync(code))).GetProperty("refresh_token").GetString()!;
+        refresh = (await OidcRelyingParty.JsonAsync(await app.RefreshAsync(refresh))).GetProperty("refresh_token").GetString()!;
+
+        var page = await browser.GetPageAsync("/Account/Manage/Applications");
+        Assert.Contains("Test application", page);
+        Assert.Contains("See your email address", page);
+        var revoked = await browser.PostFormAsync("/Account/Manage/Applications", page, $"revoke-{app.ClientId}",
+            new Dictionary<string, string> { ["ClientId"] = app.ClientId });
+
+        Assert.Equal(HttpStatusCode.Redirect, revoked.StatusCode);
+        var refused = await OidcRelyingParty.JsonAsync(await app.RefreshAsync(refresh), HttpStatusCode.BadRequest);
+        Assert.Equal("invalid_grant", refused.GetProperty("error").GetString());
+        var after = await browser.GetPageAsync("/Account/Manage/Applications");
+        Assert.Contains("can no longer sign you in", after);
+        Assert.Contains("data-testid=\"no-consents\"", after);
+        var audited = Assert.Single(await AuditAsync(AuditTypes.ConsentRevoke, app.ClientId));
+        Assert.Equal(userId, audited.UserId);
+        await ConsentPageAsync(browser, app);
+    }
+
+    [Fact]
+    public async Task TheAccountPage_ListsOnlyThePersonsOwnConsents_AndCannotRevokeAnothers()
+    {
+        using var owner = await SignedInBrowserAsync("consent-owner@test.local");
+        using var other = await SignedInBrowserAsync("consent-other@test.local");
+        var app = await ExplicitAppAsync();
+        var refresh = (await OidcRelyingParty.JsonAsync(await app.RedeemAsync(
+            app.CodeFrom(await AnswerAsync(owner, await ConsentPageAsync(owner, app), "allow"))))).GetProperty("refresh_token").GetString()!;
+
+        var othersPage = await other.GetPageAsync("/Account/Manage/Applications");
+        Assert.DoesNotContain("Test application", othersPage);
+        await other.PostFormAsync("/Account/Manage/Applications", othersPage, $"revoke-{app.ClientId}",
+            new Dictionary<string, string> { ["ClientId"] = app.ClientId });
+
+        await OidcRelyingParty.JsonAsync(await app.RefreshAsync(refresh));
+    }
+
+    [Theory]
+    [InlineData("/connect/consent")]
+    [InlineData("/connect/consent?client_id=")]
+    [InlineData("/connect/consent?client_id=never-registered&scope=openid")]
+    public async Task TheConsentPage_ForNoOrAnUnknownApplication_SaysSo_WithoutAForm(string url)
+    {
+        using var browser = await SignedInBrowserAsync($"consent-unknown-{url.Length}@test.local");
+
+        var page = await browser.GetPageAsync(url);
+
+        Assert.Contains("Unknown application", page);
+        Assert.DoesNotContain("consent-form", page);
+    }
 }

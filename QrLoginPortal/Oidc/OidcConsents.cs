@@ -42,7 +42,7 @@ public sealed class OidcConsents(IOpenIddictApplicationManager applications, IOp
 
     /// <summary>The application registered as <paramref name="clientId"/>, or null.</summary>
     public async Task<OidcApplicationFace?> FindApplicationAsync(string? clientId, CancellationToken ct = default) =>
-        clientId is null || await applications.FindByClientIdAsync(clientId, ct) is not { } application
+        string.IsNullOrEmpty(clientId) || await applications.FindByClientIdAsync(clientId, ct) is not { } application
             ? null
             : await FaceAsync(application, ct);
 
