@@ -125,4 +125,39 @@ public sealed class ApplicationAdminTests(PortalFactory portal) : IClassFixture<
         Assert.DoesNotContain(listed, a => a.ClientId == PortalFactory.ApiClientId);
         Assert.False((await Applications.SetEnabledAsync(await portal.AdminActorAsync(), PortalFactory.ApiClientId, false)).Succeeded);
     }
+
+    [Fact]
+    public async Task TheLogoAndConsentType_AreKept_AndChanged_AndEveryChangeIsAudited()
+    {
+        var admin = await portal.AdminActorAsync();
+        var registered = await Applications.RegisterAsync(admin, Wiki() with { LogoUri = "https://wiki.example/logo.png", ConsentType = "Explicit" });
+        Assert.True(registered.Succeeded, registered.Message);
+        var listed = Assert.Single(await Applications.ListAsync(), a => a.ClientId == registered.ClientId);
+        Assert.Equal(("https://wiki.example/logo.png", "Explicit"), (listed.LogoUri, listed.ConsentType));
+
+        var changed = await Applications.ChangeAsync(admin, registered.ClientId!, Wiki(callback: "https://wiki.example/new-callback") with
+        {
+            PostLogoutRedirectUris = ["https://wiki.example/bye"], LogoUri = null, ConsentType = "Implicit",
+        });
+
+        Assert.True(changed.Succeeded, changed.Message);
+        listed = Assert.Single(await Applications.ListAsync(), a => a.ClientId == registered.ClientId);
+        Assert.Equal((null, "Implicit"), (listed.LogoUri, listed.ConsentType));
+        Assert.Equal(["https://wiki.example/bye"], listed.PostLogoutRedirectUris);
+        await using var db = await portal.Services.GetRequiredService<IDbContextFactory<QrLoginPortal.Data.ApplicationDbContext>>().CreateDbContextAsync();
+        var audited = await db.AuditEvents.Where(e => e.Subject == registered.ClientId).Select(e => e.Type + " " + e.Details).ToListAsync();
+        Assert.Contains(audited, a => a.StartsWith(AuditTypes.ApplicationChange) && a.Contains("consent Implicit") && a.Contains("after sign-out https://wiki.example/bye"));
+    }
+
+    [Theory]
+    [InlineData("http://wiki.example/logo.png", "https")]
+    [InlineData("https://user:pw@wiki.example/logo.png", "user name")]
+    [InlineData("logo.png", "https")]
+    public async Task ALogoThatIsNotAPlainHttpsAddress_IsRefused(string logo, string message)
+    {
+        var refused = await Applications.RegisterAsync(await portal.AdminActorAsync(), Wiki() with { LogoUri = logo });
+
+        Assert.False(refused.Succeeded);
+        Assert.Contains(message, refused.Message);
+    }
 }

@@ -25,6 +25,11 @@ public sealed class ConfiguredApplicationTests : IClassFixture<ConfiguredApplica
             ["Oidc:Applications:1:ClientId"] = "spa",
             ["Oidc:Applications:1:RedirectUris:0"] = "http://localhost:5173/callback",
             ["Oidc:Applications:1:Scopes:0"] = "profile",
+            ["Oidc:Applications:2:ClientId"] = "partner",
+            ["Oidc:Applications:2:DisplayName"] = "Partner portal",
+            ["Oidc:Applications:2:RedirectUris:0"] = "https://partner.example/callback",
+            ["Oidc:Applications:2:ConsentType"] = "Explicit",
+            ["Oidc:Applications:2:LogoUri"] = "https://partner.example/logo.png",
         };
     }
 
@@ -67,11 +72,26 @@ public sealed class ConfiguredApplicationTests : IClassFixture<ConfiguredApplica
         Assert.DoesNotContain(OidcRelyingParty.IdToken(tokens).Claims, c => c.Type == "email");
     }
 
+    [Fact]
+    public async Task AConfiguredExplicitApplication_AsksForConsent_ShowingItsLogo()
+    {
+        using var browser = await SignedInBrowserAsync("configured-partner@test.local");
+        var partner = new OidcRelyingParty(_portal, "partner", "https://partner.example/callback");
+
+        var response = await browser.Http.GetAsync(partner.AuthorizeUrl());
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var page = await browser.GetPageAsync(response.Headers.Location!.OriginalString);
+        Assert.Contains("Partner portal", page);
+        Assert.Contains("src=\"https://partner.example/logo.png\"", page);
+    }
+
     [Theory]
     [InlineData("Oidc:Applications:0:RedirectUris:0", "http://wiki.example/callback", "must use https")]
     [InlineData("Oidc:Applications:0:RedirectUris:0", "https://wiki.example/cb#x", "fragment")]
     [InlineData("Oidc:Applications:0:ClientSecret", "short", "at least 16")]
-    [InlineData("Oidc:Applications:0:ConsentType", "Explicit", "ConsentType")]
+    [InlineData("Oidc:Applications:0:ConsentType", "Sometimes", "ConsentType")]
+    [InlineData("Oidc:Applications:0:LogoUri", "http://wiki.example/logo.png", "LogoUri")]
     [InlineData("Oidc:Applications:0:Scopes:0", "admin", "unknown scope")]
     public void AMisconfiguredApplication_StopsTheStart_NamingTheSetting(string key, string value, string message)
     {

@@ -24,7 +24,8 @@ public sealed class OidcRelyingParty(PortalFactory portal, string clientId, stri
     public string Nonce { get; } = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Registers a public client (PKCE only) that may use the code flow, refresh tokens and every scope.</summary>
-    public static async Task<OidcRelyingParty> RegisterAsync(PortalFactory portal, string? clientId = null, string redirectUri = "https://app.example/signin-oidc")
+    public static async Task<OidcRelyingParty> RegisterAsync(PortalFactory portal, string? clientId = null, string redirectUri = "https://app.example/signin-oidc",
+        string consentType = ConsentTypes.Implicit)
     {
         clientId ??= "app-" + Guid.NewGuid().ToString("N")[..8];
         await using var scope = portal.Services.CreateAsyncScope();
@@ -33,7 +34,7 @@ public sealed class OidcRelyingParty(PortalFactory portal, string clientId, stri
         {
             ClientId = clientId,
             ClientType = ClientTypes.Public,
-            ConsentType = ConsentTypes.Implicit,
+            ConsentType = consentType,
             DisplayName = "Test application",
             RedirectUris = { new Uri(redirectUri) },
             PostLogoutRedirectUris = { new Uri("https://app.example/signed-out") },

@@ -8,11 +8,14 @@ namespace QrLoginPortal.Admin;
 
 /// <summary>A web application that signs people in through the portal, as the Applications page lists it.</summary>
 public sealed record ApplicationRow(string ClientId, string Name, IReadOnlyList<string> RedirectUris, IReadOnlyList<string> PostLogoutRedirectUris,
-    IReadOnlyList<string> Scopes, bool Confidential, bool Enabled);
+    IReadOnlyList<string> Scopes, bool Confidential, bool Enabled, string? LogoUri = null, string ConsentType = OidcConsent.Implicit);
 
-/// <summary>What an administrator enters for an application: addresses one per line, scopes from <see cref="OidcApplications.Scopes"/>.</summary>
+/// <summary>
+/// What an administrator enters for an application: addresses one per line, scopes from <see cref="OidcApplications.Scopes"/>,
+/// an optional https logo, and <see cref="OidcConsent.Implicit"/> (first-party, no consent page) or <see cref="OidcConsent.Explicit"/>.
+/// </summary>
 public sealed record ApplicationInput(string? Name, IReadOnlyList<string> RedirectUris, IReadOnlyList<string> PostLogoutRedirectUris,
-    IReadOnlyList<string> Scopes, bool Confidential);
+    IReadOnlyList<string> Scopes, bool Confidential, string? LogoUri = null, string ConsentType = OidcConsent.Implicit);
 
 /// <summary>The outcome of an application action; <see cref="Secret"/> is set once, when a secret was made, and never again.</summary>
 public sealed record ApplicationResult(bool Succeeded, string Message, string? ClientId = null, string? Secret = null);
@@ -45,7 +48,9 @@ public sealed class ApplicationAdmin(IServiceScopeFactory scopeFactory, AdminGua
                 [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal))
                     .Select(p => p[Permissions.Prefixes.Scope.Length..]).Order()],
                 await applications.HasClientTypeAsync(application, ClientTypes.Confidential, ct),
-                permissions.Contains(Permissions.Endpoints.Authorization)));
+                permissions.Contains(Permissions.Endpoints.Authorization),
+                OidcApplications.LogoUri(await applications.GetPropertiesAsync(application, ct)),
+                await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, ct) ? OidcConsent.Explicit : OidcConsent.Implicit));
         }
 
         return [.. rows.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase)];
@@ -70,7 +75,7 @@ public sealed class ApplicationAdmin(IServiceScopeFactory scopeFactory, AdminGua
             : $"Registered {input.Name!.Trim()}. Copy the secret now: it is shown only once.", clientId, secret);
     }
 
-    /// <summary>Changes the name, addresses and scopes; the secret and the client type stay as they are.</summary>
+    /// <summary>Changes the name, addresses, scopes, logo and consent type; the secret and the client type stay as they are.</summary>
     public Task<ApplicationResult> ChangeAsync(AdminActor actor, string clientId, ApplicationInput input, CancellationToken ct = default) =>
         WithApplicationAsync(actor, clientId, async (applications, application) =>
         {
@@ -83,9 +88,16 @@ public sealed class ApplicationAdmin(IServiceScopeFactory scopeFactory, AdminGua
             await applications.PopulateAsync(current, application, ct);
             var enabled = current.Permissions.Contains(Permissions.Endpoints.Authorization);
             var descriptor = OidcApplications.Describe(Configured(clientId, null, input));
-            // Keep what this form does not edit: the client type (and its hashed secret) and the consent type.
+            // Keep what this form does not edit: the client type (and its hashed secret), and properties it does not own.
             descriptor.ClientType = current.ClientType;
-            descriptor.ConsentType = current.ConsentType;
+            // The stored (hashed) secret as it is: OpenIddict re-hashes only a secret that differs from the stored one,
+            // and without it a confidential application failed to update at all.
+            descriptor.ClientSecret = current.ClientSecret;
+            foreach (var (key, value) in current.Properties.Where(p => p.Key != OidcApplications.LogoProperty))
+            {
+                descriptor.Properties.TryAdd(key, value);
+            }
+
             SetEnabled(descriptor, enabled);
             await applications.UpdateAsync(application, descriptor, ct);
             await audit.WriteAsync(AuditTypes.ApplicationChange, AuditOutcomes.Success, actor.UserId, clientId, actor.Ip, Summary(input), ct);
@@ -155,6 +167,16 @@ public sealed class ApplicationAdmin(IServiceScopeFactory scopeFactory, AdminGua
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(input.LogoUri) && OidcApplications.LogoUriProblem(input.LogoUri.Trim()) is { } logoProblem)
+        {
+            return $"Logo address '{input.LogoUri.Trim()}' {logoProblem}";
+        }
+
+        if (input.ConsentType is not (OidcConsent.Implicit or OidcConsent.Explicit))
+        {
+            return $"Consent must be {OidcConsent.Implicit} or {OidcConsent.Explicit}.";
+        }
+
         return input.Scopes.FirstOrDefault(s => !OidcApplications.Scopes.Contains(s)) is { } unknown ? $"Unknown scope '{unknown}'." : null;
     }
 
@@ -165,12 +187,16 @@ public sealed class ApplicationAdmin(IServiceScopeFactory scopeFactory, AdminGua
         DisplayName = input.Name!.Trim(),
         RedirectUris = [.. input.RedirectUris],
         PostLogoutRedirectUris = [.. input.PostLogoutRedirectUris],
+        LogoUri = string.IsNullOrWhiteSpace(input.LogoUri) ? null : input.LogoUri.Trim(),
+        ConsentType = input.ConsentType,
         // An administrator's empty choice means "openid only", not configuration's "all scopes".
         Scopes = input.Scopes.Count == 0 ? ["openid"] : [.. input.Scopes],
     };
 
     private static string Summary(ApplicationInput input) =>
-        $"{input.Name?.Trim()}: {(input.Confidential ? "confidential" : "public")}, redirect {string.Join(" ", input.RedirectUris)}, scopes {string.Join(" ", input.Scopes)}";
+        $"{input.Name?.Trim()}: {(input.Confidential ? "confidential" : "public")}, redirect {string.Join(" ", input.RedirectUris)}, " +
+        $"after sign-out {string.Join(" ", input.PostLogoutRedirectUris)}, scopes {string.Join(" ", input.Scopes)}, consent {input.ConsentType}, " +
+        $"logo {(string.IsNullOrWhiteSpace(input.LogoUri) ? "none" : input.LogoUri.Trim())}";
 
     /// <summary>OpenID Connect applications are those of the code flow; API clients (client credentials) are managed on their own page.</summary>
     private static bool IsWebApplication(System.Collections.Immutable.ImmutableArray<string> permissions) =>

@@ -52,6 +52,9 @@ public static class AuditTypes
     public const string ApplicationRotate = "application.rotate-secret";
     public const string ApplicationEnable = "application.enable";
     public const string ApplicationDisable = "application.disable";
+    public const string ConsentGive = "consent.give";
+    public const string ConsentDeny = "consent.deny";
+    public const string ConsentRevoke = "consent.revoke";
     public const string ProfileChange = "profile.change";
     public const string BadgeIssue = "badge.issue";
     public const string BadgeVoid = "badge.void";
@@ -64,7 +67,7 @@ public static class AuditTypes
         QrCreate, QrScan, QrApprove, QrDeny, QrSuspectedPhishing, QrCancel, QrCancelAll, QrDelete, QrStopAll, QrExpire, QrRedeem, QrSettingsChange, QrSettingsRestore,
         UserCreate, SignIn, SessionEnd, UserLock, UserUnlock, UserRoleAdd, UserRoleRemove, RoleCreate, RoleDelete, UserPasswordResetLink, AdminRefused, AuditExport,
         ApiClientCreate, ApiClientRotate, ApiClientEnable, ApiClientDisable, ApiClientDelete, ProfileChange,
-        ApplicationCreate, ApplicationChange, ApplicationRotate, ApplicationEnable, ApplicationDisable,
+        ApplicationCreate, ApplicationChange, ApplicationRotate, ApplicationEnable, ApplicationDisable, ConsentGive, ConsentDeny, ConsentRevoke,
         BadgeIssue, BadgeVoid, BadgeSignIn, BadgePolicyChange,
     ];
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -11,6 +13,50 @@ public sealed class OidcApplications(IOpenIddictApplicationManager applications,
     /// <summary>The scopes an application may be allowed besides openid (always allowed).</summary>
     public static readonly IReadOnlyList<string> Scopes = [OpenIddictConstants.Scopes.Profile, OpenIddictConstants.Scopes.Email,
         OpenIddictConstants.Scopes.Roles, OpenIddictConstants.Scopes.OfflineAccess];
+
+    /// <summary>The property of the OpenIddict application that holds its logo address (the name OpenID Connect registration gives it).</summary>
+    public const string LogoProperty = "logo_uri";
+
+    /// <summary>The longest logo address accepted.</summary>
+    public const int MaxLogoUriLength = 2000;
+
+    /// <summary>
+    /// Why <paramref name="uri"/> cannot be an application's logo (absolute https, no user name or password in it,
+    /// at most <see cref="MaxLogoUriLength"/> characters), or null. Only https: the consent page must not load
+    /// anything over plain http.
+    /// </summary>
+    public static string? LogoUriProblem(string? uri)
+    {
+        if (uri is null || uri.Length > MaxLogoUriLength)
+        {
+            return $"must be an https address of at most {MaxLogoUriLength} characters.";
+        }
+
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttps)
+        {
+            return "must be an absolute https address.";
+        }
+
+        return parsed.UserInfo.Length > 0 ? "must not carry a user name or password." : null;
+    }
+
+    /// <summary>The logo address kept in an application's properties, or null.</summary>
+    public static string? LogoUri(ImmutableDictionary<string, JsonElement> properties) =>
+        properties.TryGetValue(LogoProperty, out var value) && value.ValueKind == JsonValueKind.String
+        && value.GetString() is { } uri && LogoUriProblem(uri) is null ? uri : null;
+
+    /// <summary>Sets (or, with null, removes) the logo address of an application being described.</summary>
+    public static void SetLogoUri(OpenIddictApplicationDescriptor descriptor, string? uri)
+    {
+        if (string.IsNullOrWhiteSpace(uri))
+        {
+            descriptor.Properties.Remove(LogoProperty);
+        }
+        else
+        {
+            descriptor.Properties[LogoProperty] = JsonSerializer.SerializeToElement(uri.Trim());
+        }
+    }
 
     /// <summary>Why <paramref name="uri"/> cannot be a redirect address (absolute https, or http on this machine; no fragment), or null.</summary>
     public static string? RedirectUriProblem(string? uri)
@@ -65,6 +111,7 @@ public sealed class OidcApplications(IOpenIddictApplicationManager applications,
         }
 
         descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        SetLogoUri(descriptor, application.LogoUri);
         return descriptor;
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -23,6 +24,9 @@ public static class OidcEndpoints
     public const string EndSessionPath = "/connect/endsession";
     public const string LoginPath = "/login";
 
+    /// <summary>The consent page (Components/Account/Pages/Consent.razor), which posts its answer back to the authorization endpoint.</summary>
+    public const string ConsentPath = "/connect/consent";
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).DisableAntiforgery().ExcludeFromDescription();
@@ -30,7 +34,8 @@ public static class OidcEndpoints
         app.MapMethods(EndSessionPath, [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync).DisableAntiforgery().ExcludeFromDescription();
     }
 
-    private static async Task<IResult> AuthorizeAsync(HttpContext context, OidcClaims claims, QrSettingsStore qrSettings, TimeProvider clock)
+    private static async Task<IResult> AuthorizeAsync(HttpContext context, OidcClaims claims, QrSettingsStore qrSettings, TimeProvider clock,
+        OidcConsents consents, IAntiforgery antiforgery)
     {
         var request = context.GetOpenIddictServerRequest()!;
         var now = clock.GetUtcNow();
@@ -68,18 +73,32 @@ public static class OidcEndpoints
             return TypedResults.Redirect(LoginPath + QueryString.Create("ReturnUrl", ReturnUrl(context, request)));
         }
 
-        return TypedResults.SignIn(await claims.PrincipalAsync(user!, session!, request.GetScopes()),
-            authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var granted = await claims.PrincipalAsync(user!, session!, request.GetScopes());
+        if (await OidcConsentStep.AskAsync(context, request, consents, antiforgery, granted, user!.Id) is { } asked)
+        {
+            return asked;
+        }
+
+        return TypedResults.SignIn(granted, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
     /// <summary>The authorization request again, as a local URL for the sign-in page to return to, without the prompt it has just answered.</summary>
     private static string ReturnUrl(HttpContext context, OpenIddictRequest request)
     {
-        var parameters = request.GetParameters()
+        // Only "login" is answered by signing in; "consent" still has to show the consent page afterwards.
+        var prompt = string.Join(' ', request.GetPromptValues().Where(p => p != PromptValues.Login));
+        var parameters = RequestParameters(request)
             .Where(p => p.Key != Parameters.Prompt)
-            .Select(p => new KeyValuePair<string, StringValues>(p.Key, (string?)p.Value ?? ""));
+            .Append(new(Parameters.Prompt, prompt))
+            .Where(p => p.Key != Parameters.Prompt || prompt.Length > 0);
         return context.Request.PathBase + AuthorizePath + QueryString.Create(parameters);
     }
+
+    /// <summary>The parameters of the authorization request, without what the consent page's form adds to it.</summary>
+    public static IEnumerable<KeyValuePair<string, StringValues>> RequestParameters(OpenIddictRequest request) =>
+        request.GetParameters()
+            .Where(p => !OidcConsents.FormFields.Contains(p.Key))
+            .Select(p => new KeyValuePair<string, StringValues>(p.Key, (string?)p.Value ?? ""));
 
     private static async Task<IResult> UserInfoAsync(HttpContext context, OidcClaims claims, TimeProvider clock)
     {
@@ -134,7 +153,7 @@ public static class OidcEndpoints
             [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
-    private static ForbidHttpResult Refuse(string error, string description) =>
+    public static ForbidHttpResult Refuse(string error, string description) =>
         TypedResults.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
         {
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,

@@ -48,10 +48,14 @@ public sealed class OidcOptions : IValidatableObject
                 }
             }
 
-            if (application.ConsentType is not (OidcConsent.Implicit))
+            if (application.ConsentType is not (OidcConsent.Implicit or OidcConsent.Explicit))
             {
-                // The consent page is not built yet: an application that needs one would be refused at every sign-in.
-                yield return new ValidationResult($"{prefix}:ConsentType must be '{OidcConsent.Implicit}' (explicit consent is not available yet).");
+                yield return new ValidationResult($"{prefix}:ConsentType must be '{OidcConsent.Implicit}' (no consent page, a first-party application) or '{OidcConsent.Explicit}' (each person allows it once).");
+            }
+
+            if (application.LogoUri is { } logo && OidcApplications.LogoUriProblem(logo) is { } logoProblem)
+            {
+                yield return new ValidationResult($"{prefix}:LogoUri '{logo}': {logoProblem}");
             }
 
             foreach (var scope in application.Scopes.Where(s => !OidcApplications.Scopes.Contains(s)))
@@ -72,7 +76,10 @@ public sealed class OidcOptions : IValidatableObject
         public List<string> RedirectUris { get; set; } = [];
         public List<string> PostLogoutRedirectUris { get; set; } = [];
 
-        /// <summary>Implicit: a first-party application, no consent screen.</summary>
+        /// <summary>Shown on the consent page and the account page's list of applications; https only.</summary>
+        public string? LogoUri { get; set; }
+
+        /// <summary>Implicit: a first-party application, no consent page. Explicit: each person allows it once per set of scopes.</summary>
         public string ConsentType { get; set; } = OidcConsent.Implicit;
 
         /// <summary>The scopes it may ask for besides openid; all of them when empty.</summary>
