@@ -46,7 +46,10 @@ public static class QrLoginExtensions
 
         builder.Services.AddAttemptLimiter(QrCapacity.Creations, provider => QrCapacity.LimitsOf(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
         builder.Services.AddSingleton<FailedAttemptLimiter>();
-        builder.Services.AddSingleton<QrCapacity>();
+        // One node on SQLite: the pending cap counts in the database only near the cap (see QrCapacity).
+        var countsAlone = DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Sqlite;
+        builder.Services.AddSingleton(provider => new QrCapacity(provider.GetRequiredKeyedService<AttemptLimiter>(QrCapacity.Creations),
+            provider.GetRequiredService<IOptions<QrLoginOptions>>(), countsAlone));
         builder.Services.AddSingleton<QrLoginService>();
         builder.Services.AddSingleton<QrTicketService>();
         // One instance: the loop that runs, and the methods tests and tools call.
