@@ -34,12 +34,35 @@ public sealed class RoundTripTests
     }
 #endif
 
+    [Fact]
+    public async Task ARedeem_WhoseAuditRowCannotBeWritten_SignsNobodyIn_AndLeavesTheTicketUnused()
+    {
+        await using var portal = new CountingPortal();
+        var engine = portal.Services.GetRequiredService<QrLoginService>();
+        var tickets = portal.Services.GetRequiredService<QrTicketService>();
+        var created = await engine.CreateAsync(Browser);
+        Assert.Equal(AttemptResult.Approved, await engine.ApproveAsync(created.Lsi, await portal.UserIdAsync(PortalFactory.DemoEmail), false, null, null));
+        var ticket = await tickets.IssueTicketAsync(created.Id, created.Dsi);
+
+        portal.FailWhen = command => command.Contains("INSERT INTO \"AuditEvents\"", StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<Exception>(() => tickets.RedeemTicketAsync(ticket, Browser.BrowserBindingHash, "203.0.113.10"));
+        portal.FailWhen = null;
+
+        Assert.NotNull(await tickets.RedeemTicketAsync(ticket, Browser.BrowserBindingHash, "203.0.113.10"));
+    }
+
     /// <summary>The portal with every database command's text recorded.</summary>
     private sealed class CountingPortal : PortalFactory
     {
         private readonly CommandRecorder _recorder = new();
 
         public ConcurrentQueue<string> Commands => _recorder.Commands;
+
+        /// <summary>A command whose text this matches fails (a database that refuses a write).</summary>
+        public Func<string, bool>? FailWhen
+        {
+            set => _recorder.FailWhen = value;
+        }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -53,10 +76,12 @@ public sealed class RoundTripTests
     {
         public ConcurrentQueue<string> Commands { get; } = new();
 
+        public volatile Func<string, bool>? FailWhen;
+
         public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
         {
             Commands.Enqueue(result.CommandText);
-            return result;
+            return FailWhen?.Invoke(result.CommandText) == true ? throw new InvalidOperationException("The test database refuses this command.") : result;
         }
     }
 }
