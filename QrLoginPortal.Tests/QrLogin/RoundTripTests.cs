@@ -32,6 +32,21 @@ public sealed class RoundTripTests
         Assert.DoesNotContain(portal.Commands, c => c.Contains("COUNT(", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(portal.Commands, c => c.Contains("INSERT INTO \"QrTransactions\"", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ASqliteConnection_WaitsForAnotherWritersLockInSqlite_NotIn150MillisecondSleeps()
+    {
+        using var database = new TestDatabase();
+        await using var db = database.CreateDbContext();
+        await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout;";
+
+        var timeout = Convert.ToInt64(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+
+        // Without it, Microsoft.Data.Sqlite answers a busy database by sleeping 150 ms and trying again.
+        Assert.True(timeout >= 1_000, $"busy_timeout is {timeout} ms");
+    }
 #endif
 
     [Fact]
