@@ -1,5 +1,5 @@
 // Benchmarks you can run (never tests that fail on a slow day):
-//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine | render | load | browser [N] | paint [N] | pages [N [S]] | multinode]   (audit and engine when none is named)
+//   dotnet run -c Release --project QrLoginPortal.Benchmarks [-- audit | engine [sqlite|postgres] | render | load | browser [N] | paint [N] | pages [N [S]] | multinode]   (audit and engine when none is named)
 // audit: seeds 100,000 audit events into a temporary SQLite file and times the admin audit-log
 //        queries (first page, a deep page, type / user / date filters) and the CSV export.
 // engine: QR and badge image rendering, transaction creation, whole approvals (create, approve,
@@ -67,7 +67,8 @@ if (which is "multinode")
 
 if (which is "engine" or "all")
 {
-    await QrLoginPortal.Benchmarks.EngineBenchmarks.RunAsync();
+    // "engine sqlite" or "engine postgres": that database only (quicker A/B runs).
+    await QrLoginPortal.Benchmarks.EngineBenchmarks.RunAsync(args.Length > 1 ? args[1] : null);
 }
 
 if (which is not ("audit" or "all"))

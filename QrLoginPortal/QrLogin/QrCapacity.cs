@@ -14,7 +14,13 @@ public sealed class QrLoginBusyException(TimeSpan retryAfter)
 /// minute, whatever the number of addresses asking (per-address limits alone let a few hundred
 /// addresses fill the database). Only creation is refused; nothing already pending is touched.
 /// </summary>
-public sealed class QrCapacity([FromKeyedServices(QrCapacity.Creations)] AttemptLimiter created, IOptions<QrLoginOptions> options)
+/// <param name="countsAlone">
+/// This node is the only one that makes codes (SQLite): a code becomes pending only through
+/// <see cref="ReserveAsync"/> here, so the last count plus the codes reserved since is an upper bound of the
+/// pending codes, and the database is counted only when that bound reaches the cap. With other nodes
+/// on the database (PostgreSQL) every reservation counts, as their codes are not seen here.
+/// </param>
+public sealed class QrCapacity(AttemptLimiter created, IOptions<QrLoginOptions> options, bool countsAlone = false)
 {
     public const string Creations = "qr-created";
 
@@ -26,13 +32,31 @@ public sealed class QrCapacity([FromKeyedServices(QrCapacity.Creations)] Attempt
 
     private static readonly LimitedAttempt WholePortal = new("*", Address: null);
 
-    /// <summary>Counts one new code, or refuses it when <paramref name="pending"/> or this minute's creations are at their cap.</summary>
+    private readonly Lock _bound = new();
+
+    // With countsAlone: at least as many as are pending now (the last count and every reservation since); -1 before the first count.
+    private int _pendingAtMost = -1;
+
+    /// <summary>
+    /// Counts one new code, or refuses it when the pending codes (<paramref name="countPending"/>, asked only when
+    /// needed) or this minute's creations are at their cap.
+    /// </summary>
     /// <exception cref="QrLoginBusyException">The portal is at a cap.</exception>
-    public void Reserve(int pending)
+    public async Task ReserveAsync(Func<CancellationToken, Task<int>> countPending, CancellationToken ct = default)
     {
-        if (pending >= options.Value.MaxPending)
+        var max = options.Value.MaxPending;
+        if (!TryReserveBelow(max))
         {
-            throw new QrLoginBusyException(PendingRetryAfter);
+            var pending = await countPending(ct);
+            if (pending >= max)
+            {
+                throw new QrLoginBusyException(PendingRetryAfter);
+            }
+
+            lock (_bound)
+            {
+                _pendingAtMost = pending + 1;
+            }
         }
 
         if (created.RetryAfter(WholePortal) is { } wait)
@@ -41,5 +65,25 @@ public sealed class QrCapacity([FromKeyedServices(QrCapacity.Creations)] Attempt
         }
 
         created.Record(WholePortal);
+    }
+
+    /// <summary>Reserves a place without counting when this node alone makes codes and the upper bound stays under <paramref name="max"/>.</summary>
+    private bool TryReserveBelow(int max)
+    {
+        if (!countsAlone)
+        {
+            return false;
+        }
+
+        lock (_bound)
+        {
+            if (_pendingAtMost < 0 || _pendingAtMost >= max)
+            {
+                return false;
+            }
+
+            _pendingAtMost++;
+            return true;
+        }
     }
 }

@@ -46,9 +46,13 @@ public static class QrLoginExtensions
 
         builder.Services.AddAttemptLimiter(QrCapacity.Creations, provider => QrCapacity.LimitsOf(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value));
         builder.Services.AddSingleton<FailedAttemptLimiter>();
-        builder.Services.AddSingleton<QrCapacity>();
+        // SQLite is one node: the pending cap counts in the database only near the cap (see QrCapacity), and a
+        // process's own typed-code key serves (see UserCodeKey).
+        var singleNode = DatabaseProviders.FromConfiguration(builder.Configuration) == DatabaseProvider.Sqlite;
+        builder.Services.AddSingleton(provider => new QrCapacity(provider.GetRequiredKeyedService<AttemptLimiter>(QrCapacity.Creations),
+            provider.GetRequiredService<IOptions<QrLoginOptions>>(), singleNode));
         builder.Services.AddSingleton(provider => UserCodeKey.From(provider.GetRequiredService<IOptions<QrLoginOptions>>().Value.UserCodeKey,
-            singleNode: DatabaseProviders.FromConfiguration(builder.Configuration) != DatabaseProvider.Postgres));
+            singleNode));
         builder.Services.AddSingleton<QrLoginService>();
         builder.Services.AddSingleton<QrTicketService>();
         // One instance: the loop that runs, and the methods tests and tools call.

@@ -47,11 +47,11 @@ public sealed class QrLoginService(
         }
 
         limiter.CountCreation(requester.Ip);
-        await using (var counting = await dbFactory.CreateDbContextAsync(ct))
+        await capacity.ReserveAsync(async token =>
         {
-            var at = clock.GetUtcNow();
-            capacity.Reserve(await counting.QrTransactions.CountAsync(QrTransaction.AttemptableAt(at), ct));
-        }
+            await using var counting = await dbFactory.CreateDbContextAsync(token);
+            return await counting.QrTransactions.CountAsync(QrTransaction.AttemptableAt(clock.GetUtcNow()), token);
+        }, ct);
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
         for (var attempt = 1; ; attempt++)

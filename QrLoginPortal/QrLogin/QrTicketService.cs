@@ -62,22 +62,13 @@ public sealed class QrTicketService(
 
         var now = clock.GetUtcNow();
         var ticketHash = Secrets.Hash(ticket);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
-                        && t.State == QrTransactionState.Success && t.ConsumedAt == null && t.TicketExpiresAt > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
+        var redeemed = await ConsumeAsync(rows => rows.Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
+                                                        && t.TicketExpiresAt > now), now, ip, details: null, ct);
+        if (redeemed is null)
         {
             await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
-            return null;
         }
 
-        var redeemed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.TicketHash == ticketHash)
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, redeemed.UserId, redeemed.TransactionId.ToString(), ip, ct: ct);
         return redeemed;
     }
 
@@ -94,20 +85,33 @@ public sealed class QrTicketService(
 
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
+        return await ConsumeAsync(rows => rows.Where(t => t.Id == id && t.DsiHash == dsiHash), now, ip, "claimed by an API client", ct);
+    }
+
+    /// <summary>
+    /// Consumes the one approved, unconsumed transaction of <paramref name="which"/>, once (a compare-and-set), and
+    /// audits it in the same database transaction: a sign-in is never handed out without its audit row, and
+    /// one commit instead of two (issue 16). Null when nothing was consumed (the caller audits a refusal).
+    /// </summary>
+    private async Task<RedeemedTicket?> ConsumeAsync(Func<IQueryable<QrTransaction>, IQueryable<QrTransaction>> which, DateTimeOffset now,
+        string? ip, string? details, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var consumed = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct);
-        if (consumed != 1)
+        db.Database.AutoSavepointsEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var approved = which(db.QrTransactions).Where(t => t.State == QrTransactionState.Success && t.ConsumedAt == null);
+        if (await approved.ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct) != 1)
         {
             return null;
         }
 
-        var claimed = await db.QrTransactions.AsNoTracking()
-            .Where(t => t.Id == id)
+        // In this database transaction, after the compare-and-set: the row this caller consumed.
+        var consumed = await which(db.QrTransactions).AsNoTracking()
             .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
             .SingleAsync(ct);
-        await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Success, claimed.UserId, id.ToString(), ip, "claimed by an API client", ct);
-        return claimed;
+        db.AuditEvents.Add(audit.Create(AuditTypes.QrRedeem, AuditOutcomes.Success, consumed.UserId, consumed.TransactionId.ToString(), ip, details));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return consumed;
     }
 }
