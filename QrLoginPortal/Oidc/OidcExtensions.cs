@@ -17,6 +17,7 @@ public static class OidcExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<OidcClaims>();
         builder.Services.AddScoped<OidcApplications>();
+        builder.Services.AddSingleton<SignIn.IFormActionSource, OidcFormActionSource>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.SetAuthorizationEndpointUris(OidcEndpoints.AuthorizePath.TrimStart('/'))
