@@ -179,3 +179,9 @@ public sealed class OidcApplications(IOpenIddictApplicationManager applications,
         }
     }
 }
+
+/// <summary>What the portal's security headers ask the Oidc feature: <see cref="OidcApplications.FormActionOriginAsync"/>.</summary>
+public sealed class OidcFormActionSource : SignIn.IFormActionSource
+{
+    public Task<string?> OriginAsync(HttpContext context) => OidcApplications.FormActionOriginAsync(context);
+}

@@ -18,6 +18,7 @@ public static class OidcExtensions
         builder.Services.AddScoped<OidcClaims>();
         builder.Services.AddScoped<OidcApplications>();
         builder.Services.AddScoped<OidcConsents>();
+        builder.Services.AddSingleton<SignIn.IFormActionSource, OidcFormActionSource>();
         builder.Services.AddOpenIddict().AddServer(options =>
         {
             options.SetAuthorizationEndpointUris(OidcEndpoints.AuthorizePath.TrimStart('/'))

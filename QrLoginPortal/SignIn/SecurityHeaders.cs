@@ -1,6 +1,10 @@
-using QrLoginPortal.Oidc;
-
 namespace QrLoginPortal.SignIn;
+
+/// <summary>An origin besides 'self' that the page answering <paramref name="context"/> may send forms to, or null (see the Oidc feature's).</summary>
+public interface IFormActionSource
+{
+    Task<string?> OriginAsync(HttpContext context);
+}
 
 public static class SecurityHeaders
 {
@@ -17,8 +21,8 @@ public static class SecurityHeaders
             {
                 var context = (HttpContext)state;
                 var headers = context.Response.Headers;
-                // A sign-in for another application ends at that application (see FormActionOriginAsync).
-                var application = await OidcApplications.FormActionOriginAsync(context);
+                // A sign-in for another application ends at that application.
+                var application = context.RequestServices.GetService<IFormActionSource>() is { } source ? await source.OriginAsync(context) : null;
                 headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
                                                 + (application is null ? "" : " " + application);
                 headers.XFrameOptions = "DENY";
