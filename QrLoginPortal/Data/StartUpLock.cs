@@ -27,6 +27,10 @@ public static class StartUpLock
         await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
         {
             take.Parameters.AddWithValue("key", Key);
+            // Waits as long as the node holding the lock migrates and seeds (Npgsql's default 30 s command timeout
+            // stopped a node on a busy machine while the other applied several migrations); if that node dies, its
+            // connection ends and the lock is released at once.
+            take.CommandTimeout = 0;
             await take.ExecuteNonQueryAsync();
         }
 
