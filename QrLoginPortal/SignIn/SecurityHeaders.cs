@@ -8,13 +8,22 @@ public static class SecurityHeaders
     /// by later steps (the authentication step's 302 and 401, the error page after a reset
     /// response) carry them too; it must come first in the pipeline.
     /// </summary>
+    /// <summary>
+    /// An origin a page's forms may lead to besides this portal (set in <see cref="HttpContext.Items"/>): Chromium
+    /// applies form-action to the redirects after a POST too, so the OpenID Connect consent page, whose answer the
+    /// portal redirects to the application, names the application's (registered) origin.
+    /// </summary>
+    public const string FormActionOrigin = "SecurityHeaders.FormActionOrigin";
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
             context.Response.OnStarting(static state =>
             {
-                var headers = ((HttpContext)state).Response.Headers;
-                headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'";
+                var context = (HttpContext)state;
+                var headers = context.Response.Headers;
+                var formAction = context.Items[FormActionOrigin] is string origin ? "'self' " + origin : "'self'";
+                headers.ContentSecurityPolicy = $"frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action {formAction}";
                 headers.XFrameOptions = "DENY";
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
