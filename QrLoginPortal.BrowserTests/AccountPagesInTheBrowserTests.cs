@@ -23,7 +23,7 @@ public sealed class AccountPagesInTheBrowserTests(BrowserFixture fixture) : Brow
     [
         "/Account/Manage", "/Account/Manage/Email", "/Account/Manage/ChangePassword", "/Account/Manage/TwoFactorAuthentication",
         "/Account/Manage/EnableAuthenticator", "/Account/Manage/Passkeys", "/Account/Manage/PersonalData",
-        "/Account/Manage/DeletePersonalData", "/Account/Manage/Badge",
+        "/Account/Manage/DeletePersonalData", "/Account/Manage/Badge", "/Account/Manage/Applications",
     ];
 
     [Theory]

@@ -249,4 +249,19 @@ public sealed partial class ExplicitConsentTests(PortalFactory portal) : IClassF
         Assert.Contains("Unknown application", page);
         Assert.DoesNotContain("consent-form", page);
     }
+
+    [Fact]
+    public async Task TheConsentPage_LetsItsFormLeadToTheApplicationsRegisteredOrigin_Only()
+    {
+        using var browser = await SignedInBrowserAsync("consent-csp@test.local");
+        var app = await ExplicitAppAsync();
+        var location = (await browser.Http.GetAsync(app.AuthorizeUrl())).Headers.Location!.OriginalString;
+        var forged = location.Replace(Uri.EscapeDataString(app.RedirectUri), Uri.EscapeDataString("https://evil.example/cb"), StringComparison.Ordinal);
+
+        var page = await browser.Http.GetAsync(location);
+        var forgedPage = await browser.Http.GetAsync(forged);
+
+        Assert.Contains("form-action 'self' https://app.example;", page.Headers.GetValues("Content-Security-Policy").Single() + ";");
+        Assert.EndsWith("form-action 'self'", forgedPage.Headers.GetValues("Content-Security-Policy").Single());
+    }
 }

@@ -46,6 +46,17 @@ public sealed class OidcConsents(IOpenIddictApplicationManager applications, IOp
             ? null
             : await FaceAsync(application, ct);
 
+    /// <summary>
+    /// The origin (scheme, host, port) of <paramref name="redirectUri"/> when it is an http(s) redirect address
+    /// registered for <paramref name="clientId"/>, or null: where the consent page's answer may lead the browser.
+    /// </summary>
+    public async Task<string?> RedirectOriginAsync(string? clientId, string? redirectUri, CancellationToken ct = default) =>
+        !string.IsNullOrEmpty(clientId) && Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+        && await applications.FindByClientIdAsync(clientId, ct) is { } application
+        && await applications.ValidateRedirectUriAsync(application, redirectUri!, ct)
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : null;
+
     /// <summary>A valid consent of <paramref name="userId"/> to <paramref name="application"/> covering every scope asked, or null.</summary>
     public async Task<string?> FindAsync(string userId, OidcApplicationFace application, ImmutableArray<string> scopes, CancellationToken ct = default)
     {

@@ -9,6 +9,13 @@ public interface IFormActionSource
 public static class SecurityHeaders
 {
     /// <summary>
+    /// An origin a page's forms may lead to besides this portal (set in <see cref="HttpContext.Items"/>): Chromium
+    /// applies form-action to the redirects after a POST too, so the OpenID Connect consent page, whose answer the
+    /// portal redirects to the application, names the application's (registered) origin.
+    /// </summary>
+    public const string FormActionOrigin = "SecurityHeaders.FormActionOrigin";
+
+    /// <summary>
     /// Headers every response carries: no framing (clickjacking an Approve button), no referrer (the
     /// approval URL carries the lsi), no MIME sniffing. Set as the response starts, so answers made
     /// by later steps (the authentication step's 302 and 401, the error page after a reset
@@ -21,8 +28,10 @@ public static class SecurityHeaders
             {
                 var context = (HttpContext)state;
                 var headers = context.Response.Headers;
-                // A sign-in for another application ends at that application.
-                var application = context.RequestServices.GetService<IFormActionSource>() is { } source ? await source.OriginAsync(context) : null;
+                // A sign-in for another application ends at that application: a page that set its origin itself
+                // (the consent page), or the authorization request the page continues (IFormActionSource).
+                var application = context.Items[FormActionOrigin] as string
+                                  ?? (context.RequestServices.GetService<IFormActionSource>() is { } source ? await source.OriginAsync(context) : null);
                 headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'"
                                                 + (application is null ? "" : " " + application);
                 headers.XFrameOptions = "DENY";
