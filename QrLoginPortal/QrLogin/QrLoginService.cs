@@ -12,6 +12,7 @@ namespace QrLoginPortal.QrLogin;
 public sealed class QrLoginService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     QrSettingsStore settingsStore,
+    IApproverRoles approverRoles,
     ITransactionNotifier notifier,
     FailedAttemptLimiter limiter,
     QrCapacity capacity,
@@ -160,13 +161,23 @@ public sealed class QrLoginService(
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     /// <param name="transactionId">When given (the API names the transaction in its path), the lsi must belong to it.</param>
     /// <param name="apiClientId">An API client approving for <paramref name="userId"/>: failures count against the client, not the user.</param>
+    /// <param name="verified">The approver's passkey check, when the page made one; required when <see cref="NeedsApproverPasskeyAsync"/> says so.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        Guid? transactionId = null, string? apiClientId = null, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId, ct);
+        Guid? transactionId = null, string? apiClientId = null, ApproverVerification? verified = null, CancellationToken ct = default) =>
+        AttemptAsync(lsi, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId, verified, ct);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, ct);
+        AttemptAsync(lsi, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, verified: null, ct);
+
+    /// <summary>Whether the settings in force ask <paramref name="userId"/> for their passkey to approve (<see cref="QrSettings.NeedsApproverPasskey"/>).</summary>
+    public async Task<bool> NeedsApproverPasskeyAsync(string userId, CancellationToken ct = default)
+    {
+        var settings = await settingsStore.GetAsync(ct);
+        // The role is asked only when it matters: with the policy off, an approval costs no extra query.
+        var isAdmin = settings.ApproverPasskey == ApproverPasskeyPolicy.Admins && await approverRoles.IsAdminAsync(userId, ct);
+        return settings.NeedsApproverPasskey(isAdmin);
+    }
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -266,7 +277,7 @@ public sealed class QrLoginService(
     }
 
     private async Task<AttemptResult> AttemptAsync(string? lsi, AttemptSource source, bool approve, bool keepSignedIn,
-        string? userAgent, Guid? expectedId, CancellationToken ct)
+        string? userAgent, Guid? expectedId, ApproverVerification? verified, CancellationToken ct)
     {
         var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
@@ -295,6 +306,16 @@ public sealed class QrLoginService(
         {
             // An lsi of another transaction is as good as no lsi.
             id = null;
+        }
+
+        // Checked once the code is known to be real, so a guess is still only a guess; a refusal leaves the
+        // transaction PENDING (the phone may try again with its passkey) and spends nobody's budget.
+        if (approve && id is { } knownId && await NeedsApproverPasskeyAsync(userId, ct)
+            && (verified is null || verified.UserId != userId || verified.TransactionId != knownId))
+        {
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, knownId.ToString(), ip,
+                verified is null ? "approver passkey required, none verified" : "approver passkey verified for another user or sign-in", ct);
+            return AttemptResult.PasskeyRequired;
         }
 
         var changed = false;

@@ -55,6 +55,7 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             row.DsiLength = proposed.DsiLength;
             row.ExpirySeconds = proposed.ExpirySeconds;
             row.Enabled = proposed.Enabled;
+            row.ApproverPasskey = proposed.ApproverPasskey;
             // Whole milliseconds: the stored value round-trips exactly, so a later concurrency check compares equal.
             var now = clock.GetUtcNow();
             row.UpdatedAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);

@@ -14,6 +14,7 @@ public sealed class QrSettingsVersion
     public int DsiLength { get; set; }
     public int ExpirySeconds { get; set; }
     public bool Enabled { get; set; }
+    public ApproverPasskeyPolicy ApproverPasskey { get; set; }
 
     public static QrSettingsVersion Of(QrSettings settings, DateTimeOffset at, string? userId, string? userName, string? note) => new()
     {
@@ -27,6 +28,7 @@ public sealed class QrSettingsVersion
         DsiLength = settings.DsiLength,
         ExpirySeconds = settings.ExpirySeconds,
         Enabled = settings.Enabled,
+        ApproverPasskey = settings.ApproverPasskey,
     };
 
     public QrSettings ToSettings() => new()
@@ -37,5 +39,6 @@ public sealed class QrSettingsVersion
         DsiLength = DsiLength,
         ExpirySeconds = ExpirySeconds,
         Enabled = Enabled,
+        ApproverPasskey = ApproverPasskey,
     };
 }

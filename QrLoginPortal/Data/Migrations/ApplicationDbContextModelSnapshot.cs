@@ -698,6 +698,9 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ApproverPasskey")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DsiCharset")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -736,6 +739,9 @@ namespace QrLoginPortal.Data.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ApproverPasskey")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("ChangedAt")
