@@ -50,6 +50,35 @@ public sealed partial class ApproverPasskeyTests : IClassFixture<PortalFactory>,
     }
 
     [Fact]
+    public async Task Approve_FromAFormPostWithOriginNull_AsOurReferrerPolicyMakesBrowsersSend_Approves()
+    {
+        var (phone, userId, passkey) = await PhoneWithPasskeyAsync();
+        phone.Http.DefaultRequestHeaders.Remove("Origin");
+        phone.Http.DefaultRequestHeaders.Add("Origin", "null");
+        var created = await NewTransactionAsync();
+
+        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
+        var response = await PostApprovalAsync(phone, created.Lsi, page, passkey.Answer(Options(page), Origin, userId));
+
+        Assert.Contains("Approved", await response.Content.ReadAsStringAsync());
+        Assert.Equal(QrTransactionState.Success, await StateAsync(created));
+    }
+
+    [Fact]
+    public async Task Approve_WithAnAssertionMadeOnAnotherSite_IsRefused()
+    {
+        var (phone, userId, passkey) = await PhoneWithPasskeyAsync();
+        var created = await NewTransactionAsync();
+
+        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
+        var response = await PostApprovalAsync(phone, created.Lsi, page, passkey.Answer(Options(page), "https://relay.example", userId));
+
+        Assert.Contains("Not approved", await response.Content.ReadAsStringAsync());
+        Assert.Equal(QrTransactionState.Pending, await StateAsync(created));
+        await AssertRefusalAuditedAsync(userId, created, "origin");
+    }
+
+    [Fact]
     public async Task Approve_WithoutAnAssertion_IsRefused_Audited_AndStaysPending()
     {
         var (phone, userId, _) = await PhoneWithPasskeyAsync();
