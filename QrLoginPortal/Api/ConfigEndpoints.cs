@@ -4,8 +4,11 @@ using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.Api;
 
-/// <summary>The seed 003 configuration payload.</summary>
-public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled);
+/// <summary>
+/// The seed 003 configuration payload, plus <c>approverPasskey</c> (off, admins or everyone): whose approvals need
+/// their passkey. Optional on PUT, so a seed client that does not know it leaves the policy as it is.
+/// </summary>
+public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled, string? ApproverPasskey = null);
 
 public sealed record SecretConfig(string? Charset, int? Length);
 
@@ -32,7 +35,7 @@ public static class ConfigEndpoints
     {
         var s = await store.GetAsync(ct);
         return TypedResults.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
-            s.ExpirySeconds, s.Enabled));
+            s.ExpirySeconds, s.Enabled, ApproverPasskeyWords.Of(s.ApproverPasskey)));
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> PutAsync(HttpContext context, QrSettingsStore store)
@@ -59,14 +62,22 @@ public static class ConfigEndpoints
             return ApiError.BadRequest(missing);
         }
 
+        var current = await store.GetAsync(context.RequestAborted);
+        var approverPasskey = current.ApproverPasskey;
+        if (payload!.ApproverPasskey is { } word && !ApproverPasskeyWords.TryParse(word, out approverPasskey))
+        {
+            return ApiError.BadRequest(QrSettingsRules.Fields.ApproverPasskey, "approverPasskey must be off, admins or everyone.");
+        }
+
         var proposed = new QrSettings
         {
-            LsiCharset = payload!.Lsi!.Charset!,
+            LsiCharset = payload.Lsi!.Charset!,
             LsiLength = payload.Lsi.Length!.Value,
             DsiCharset = payload.Dsi!.Charset!,
             DsiLength = payload.Dsi.Length!.Value,
             ExpirySeconds = payload.Expiry!.Value,
             Enabled = payload.Enabled!.Value,
+            ApproverPasskey = approverPasskey,
         };
         var clientId = context.User.ClientId();
         var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.ClientIp(),
