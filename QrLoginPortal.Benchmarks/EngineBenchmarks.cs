@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Badges;
 using QrLoginPortal.Data;
@@ -86,7 +87,7 @@ public static class EngineBenchmarks
             var capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options,
                 countsAlone: provider == DatabaseProvider.Sqlite);
             var settings = new QrSettingsStore(factory, audit, clock);
-            var engine = new QrLoginService(factory, settings, notifier, limiter, capacity, audit, clock,
+            var engine = new QrLoginService(factory, settings, new ApproverRoles(factory), notifier, limiter, capacity, audit, clock,
                 NullLogger<QrLoginService>.Instance);
             var tickets = new QrTicketService(factory, settings, audit, clock);
             var binding = new byte[32];

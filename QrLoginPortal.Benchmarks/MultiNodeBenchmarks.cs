@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
@@ -112,7 +113,7 @@ public static class MultiNodeBenchmarks
 
             var options = Options.Create(new QrLoginOptions { CreatedPerMinutePerIp = int.MaxValue, MaxPending = int.MaxValue, CreatedPerMinute = int.MaxValue });
             var counters = new InMemoryLimitCounters(clock);
-            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), notifier,
+            var engine = new QrLoginService(factory, new QrSettingsStore(factory, audit, clock), new ApproverRoles(factory), notifier,
                 FailedAttemptLimiter.Create(counters, options.Value),
                 new QrCapacity(new AttemptLimiter(QrCapacity.Creations, QrCapacity.LimitsOf(options.Value), counters), options),
                 audit, clock, NullLogger<QrLoginService>.Instance);

@@ -178,6 +178,24 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task ApproverPasskeyPolicy_IsSaved_Audited_AndAsksAdminsForTheirPasskey()
+    {
+        var cut = Render<QrSettingsPage>();
+        cut.WaitForAssertion(() => cut.Find("[data-testid=approver-passkey]"));
+
+        var admins = cut.FindAll("[data-testid=approver-passkey] input[type=radio]")[1];
+        await admins.ClickAsync(new());
+        await cut.Find("button[data-testid=save]").ClickAsync(new());
+
+        cut.WaitForAssertion(() => Assert.Contains("Saved", cut.Find("[data-testid=save-message]").TextContent));
+        Assert.Equal(ApproverPasskeyPolicy.Admins, (await new QrSettingsStore(Engine.Database, Engine.Audit, Engine.Clock).GetAsync()).ApproverPasskey);
+        await using var db = Engine.Database.CreateDbContext();
+        var audit = await db.AuditEvents.SingleAsync(e => e.Type == AuditTypes.QrSettingsChange);
+        Assert.Contains("approver passkey off → ", audit.Details);
+        Assert.EndsWith("approver passkey admins", audit.Details);
+    }
+
+    [Fact]
     public async Task NonAdmin_CannotSave_EvenThroughTheCircuit()
     {
         Auth.SetAuthorized("user@test.local");

@@ -39,6 +39,20 @@ public sealed class SettingsHistoryPageTests : AdminPageTestContext
     }
 
     [Fact]
+    public async Task APolicyChange_ShowsInTheHistory_AndTheRestoreQuestionSaysItSwitchesItBack()
+    {
+        await SaveAsync(s => s.LsiLength = 16);
+        await SaveAsync(s => s.ApproverPasskey = ApproverPasskeyPolicy.Everyone);
+        var cut = Render<SettingsHistoryPage>();
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("tbody tr").Count));
+        Assert.Contains("approver passkey off → everyone", cut.FindAll("tbody tr")[0].TextContent);
+
+        var said = await ClickAndAnswerAsync(cut.FindAll("button[data-testid=restore]").Single(), "Cancel");
+
+        Assert.Contains("approver passkey everyone → off", said);
+    }
+
+    [Fact]
     public async Task Restore_Cancelled_ChangesNothing()
     {
         await SaveAsync(s => s.LsiLength = 16);

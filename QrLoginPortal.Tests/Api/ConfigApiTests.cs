@@ -88,6 +88,7 @@ public sealed class ConfigApiTests : IDisposable
     [InlineData("""{ "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 }, "dsi": { "charset": "0123456789", "length": 30 }, "expiry": 60, "enabled": true }""", "dsi.length")]
     [InlineData("""{ "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 }, "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 }, "expiry": 5, "enabled": true }""", "expiry")]
     [InlineData("""{ "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 }, "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 }, "expiry": 60 }""", "enabled")]
+    [InlineData("""{ "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 }, "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 }, "expiry": 60, "enabled": true, "approverPasskey": "sometimes" }""", "approverPasskey")]
     [InlineData("""{ "lsi": "nonsense" }""", "body")]
     [InlineData("not json at all", "body")]
     public async Task Put_WithAnInvalidField_Is400_NamingIt_AndChangesNothing(string body, string field)
@@ -102,6 +103,25 @@ public sealed class ConfigApiTests : IDisposable
         Assert.Equal("invalid_request", error.GetProperty("code").GetString());
         Assert.True(error.GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}: {error}");
         Assert.Equal(before, await api.GetStringAsync("/config/v2.0/factors/qr"));
+    }
+
+    [Fact]
+    public async Task ApproverPasskey_IsListed_SetByPut_AndKeptByAPutThatDoesNotNameIt()
+    {
+        using var api = await _portal.CreateApiClientAsync();
+        const string Seed = """
+            "lsi": { "charset": "ABCDEFGHJKLMNPQRSTUVWXYZ23456789", "length": 13 },
+            "dsi": { "charset": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "length": 40 },
+            "expiry": 60, "enabled": true
+            """;
+        Assert.Equal("off", (await api.GetFromJsonAsync<JsonElement>("/config/v2.0/factors/qr")).GetProperty("approverPasskey").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PutAsync("/config/v2.0/factors/qr", Json($$"""{ {{Seed}}, "approverPasskey": "Everyone" }"""))).StatusCode);
+        Assert.Equal("everyone", (await api.GetFromJsonAsync<JsonElement>("/config/v2.0/factors/qr")).GetProperty("approverPasskey").GetString());
+
+        // A seed 003 client knows nothing of the policy: its PUT must not switch the passkey requirement off.
+        Assert.Equal(HttpStatusCode.NoContent, (await api.PutAsync("/config/v2.0/factors/qr", Json($$"""{ {{Seed}} }"""))).StatusCode);
+        Assert.Equal(ApproverPasskeyPolicy.Everyone, (await _portal.Services.GetRequiredService<QrSettingsStore>().GetAsync()).ApproverPasskey);
     }
 
     [Fact]

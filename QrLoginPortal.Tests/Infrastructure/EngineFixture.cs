@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
 using QrLoginPortal.QrLogin;
 
@@ -21,7 +22,7 @@ public sealed class EngineFixture : IDisposable
         Capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, () => QrCapacity.LimitsOf(EngineOptions), Counters), Options.Create(EngineOptions));
         Tickets = new QrTicketService(Database, Settings, Audit, Clock);
         Sweeper = new QrSweeper(Database, Notifier, Audit, Options.Create(EngineOptions), Clock, NullLogger<QrSweeper>.Instance);
-        Service = new QrLoginService(Database, Settings, Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
+        Service = new QrLoginService(Database, Settings, new ApproverRoles(Database), Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
     }
 
     public TestDatabase Database { get; }

@@ -15,6 +15,7 @@ public static class AccountsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddScoped<AccountSeeder>();
+        builder.Services.AddSingleton<QrLoginPortal.QrLogin.IApproverRoles, ApproverRoles>();
         builder.Services.AddRateLimiter(options => options.AddPolicy(RegistrationRateLimitPolicy, context =>
         {
             // Showing the page costs nothing; each post may create an account and send a mail.

@@ -22,6 +22,11 @@ public sealed record ApiError(string Code, string Message, IReadOnlyDictionary<s
     public static JsonHttpResult<ApiError> Disabled() =>
         TypedResults.Json(new ApiError("qr_disabled", "QR sign-in is disabled by the administrator."), statusCode: 403);
 
+    /// <summary>The approver passkey policy names this user: only the portal's approval page, with their passkey, can approve.</summary>
+    public static JsonHttpResult<ApiError> PasskeyRequired() =>
+        TypedResults.Json(new ApiError("passkey_required",
+            "Approvals by this user need their passkey: approve on the portal's approval page on the phone."), statusCode: 403);
+
     public static RetryLaterResult TooMany(TimeSpan retryAfter) => new(429, "too_many_requests", "Too many requests.", retryAfter);
 
     /// <summary>The portal as a whole is at a cap (not this caller's fault): 503 with Retry-After.</summary>

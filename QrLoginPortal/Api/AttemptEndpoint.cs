@@ -109,6 +109,11 @@ public static class AttemptEndpoint
             return ApiError.TooMany(ex.RetryAfter);
         }
 
+        if (result == AttemptResult.PasskeyRequired)
+        {
+            return ApiError.PasskeyRequired();
+        }
+
         if (result != AttemptResult.Approved)
         {
             return ApiError.NotFound();

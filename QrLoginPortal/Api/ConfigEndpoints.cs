@@ -4,10 +4,12 @@ using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.Api;
 
-/// <summary>The seed 003 configuration payload.</summary>
-/// <param name="UserCode">Not in the seed: the sign-in page shows a code to type under the QR. Left out of a PUT, it stays as it is.</param>
-/// <param name="NumberMatching">Not in the seed: the phone must pick the number the sign-in page shows. Left out of a PUT, it stays as it is.</param>
-public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled, bool? UserCode = null, bool? NumberMatching = null);
+/// <summary>The seed 003 configuration payload, plus settings the seed does not know; each is optional on PUT, so a seed client leaves it as it is.</summary>
+/// <param name="UserCode">The sign-in page shows a code to type under the QR.</param>
+/// <param name="NumberMatching">The phone must pick the number the sign-in page shows.</param>
+/// <param name="ApproverPasskey">off, admins or everyone: whose approvals need their passkey.</param>
+public sealed record QrConfigPayload(SecretConfig? Lsi, SecretConfig? Dsi, int? Expiry, bool? Enabled, bool? UserCode = null, bool? NumberMatching = null,
+    string? ApproverPasskey = null);
 
 public sealed record SecretConfig(string? Charset, int? Length);
 
@@ -34,7 +36,7 @@ public static class ConfigEndpoints
     {
         var s = await store.GetAsync(ct);
         return TypedResults.Ok(new QrConfigPayload(new SecretConfig(s.LsiCharset, s.LsiLength), new SecretConfig(s.DsiCharset, s.DsiLength),
-            s.ExpirySeconds, s.Enabled, s.UserCodeEnabled, s.NumberMatching));
+            s.ExpirySeconds, s.Enabled, s.UserCodeEnabled, s.NumberMatching, ApproverPasskeyWords.Of(s.ApproverPasskey)));
     }
 
     private static async Task<Results<NoContent, JsonHttpResult<ApiError>>> PutAsync(HttpContext context, QrSettingsStore store)
@@ -61,11 +63,17 @@ public static class ConfigEndpoints
             return ApiError.BadRequest(missing);
         }
 
-        // The seed's payload has no phone-code switches: a PUT of it leaves them as an administrator set them.
+        // The seed's payload has no phone switches: a PUT of it leaves them as an administrator set them.
         var current = await store.GetAsync(context.RequestAborted);
+        var approverPasskey = current.ApproverPasskey;
+        if (payload!.ApproverPasskey is { } word && !ApproverPasskeyWords.TryParse(word, out approverPasskey))
+        {
+            return ApiError.BadRequest(QrSettingsRules.Fields.ApproverPasskey, "approverPasskey must be off, admins or everyone.");
+        }
+
         var proposed = new QrSettings
         {
-            LsiCharset = payload!.Lsi!.Charset!,
+            LsiCharset = payload.Lsi!.Charset!,
             LsiLength = payload.Lsi.Length!.Value,
             DsiCharset = payload.Dsi!.Charset!,
             DsiLength = payload.Dsi.Length!.Value,
@@ -73,6 +81,7 @@ public static class ConfigEndpoints
             Enabled = payload.Enabled!.Value,
             UserCodeEnabled = payload.UserCode ?? current.UserCodeEnabled,
             NumberMatching = payload.NumberMatching ?? current.NumberMatching,
+            ApproverPasskey = approverPasskey,
         };
         var clientId = context.User.ClientId();
         var errors = await store.UpdateAsync(proposed, clientId, $"API client {clientId}", context.ClientIp(),

@@ -42,6 +42,25 @@ public enum AttemptResult
 
     /// <summary>The phone picked a number the sign-in page did not show: the sign-in was denied as suspected phishing.</summary>
     WrongNumber,
+    /// <summary>
+    /// The policy asks this approver for their passkey and the approval carried no verification of it
+    /// for this user and this transaction: nothing changed (the transaction stays PENDING).
+    /// </summary>
+    PasskeyRequired,
+}
+
+/// <summary>
+/// A fact the page layer established before approving: <paramref name="UserId"/> answered a WebAuthn
+/// assertion, with user verification, for a challenge made for <paramref name="TransactionId"/>, against
+/// one of their own stored passkeys. The engine only checks that the fact names this approver and this
+/// transaction; how it was verified is not the engine's business (no ASP.NET here).
+/// </summary>
+public sealed record ApproverVerification(string UserId, Guid TransactionId);
+
+/// <summary>Whether a user is an administrator, for the approver passkey policy; the one definition lives in Accounts.</summary>
+public interface IApproverRoles
+{
+    Task<bool> IsAdminAsync(string userId, CancellationToken ct = default);
 }
 
 /// <summary>A redeemed sign-in ticket: who approved, and whether the browser should stay signed in.</summary>

@@ -14,6 +14,7 @@ namespace QrLoginPortal.QrLogin;
 public sealed class QrLoginService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     QrSettingsStore settingsStore,
+    IApproverRoles approverRoles,
     ITransactionNotifier notifier,
     FailedAttemptLimiter limiter,
     QrCapacity capacity,
@@ -231,26 +232,38 @@ public sealed class QrLoginService(
     /// With number matching, the number the person picked on the phone: the right one approves, another denies the
     /// transaction as suspected phishing (<see cref="AttemptResult.WrongNumber"/>), none leaves it pending.
     /// </param>
+    /// <param name="verified">The approver's passkey check, when the page made one; required when <see cref="NeedsApproverPasskeyAsync"/> says so.</param>
     public Task<AttemptResult> ApproveAsync(string? lsi, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        Guid? transactionId = null, string? apiClientId = null, int? pickedNumber = null, CancellationToken ct = default) =>
+        Guid? transactionId = null, string? apiClientId = null, int? pickedNumber = null, ApproverVerification? verified = null,
+        CancellationToken ct = default) =>
         AttemptAsync(lsi, typed: false, new AttemptSource(userId, ip, apiClientId), approve: true, keepSignedIn, userAgent, expectedId: transactionId,
-            pickedNumber, ct);
+            pickedNumber, verified, ct);
 
     /// <summary>The signed-in <paramref name="userId"/> says "this was not me": PENDING → FAILED.</summary>
     public Task<AttemptResult> DenyAsync(string? lsi, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(lsi, typed: false, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, ct);
+        AttemptAsync(lsi, typed: false, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, null, ct);
 
     /// <summary>As <see cref="ApproveAsync"/>, with the code the person typed (<see cref="UserCodes"/>) instead of the lsi.</summary>
     /// <exception cref="QrAttemptsThrottledException">Too many failed attempts by this user or overall.</exception>
     /// <exception cref="UserCodesDisabledException">Typed codes are switched off.</exception>
     public Task<AttemptResult> ApproveByUserCodeAsync(string? userCode, string userId, bool keepSignedIn, string? ip, string? userAgent,
-        int? pickedNumber = null, CancellationToken ct = default) =>
-        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: true, keepSignedIn, userAgent, expectedId: null, pickedNumber, ct);
+        int? pickedNumber = null, ApproverVerification? verified = null, CancellationToken ct = default) =>
+        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: true, keepSignedIn, userAgent, expectedId: null, pickedNumber,
+            verified, ct);
 
     /// <summary>As <see cref="DenyAsync"/>, with the code the person typed instead of the lsi.</summary>
     /// <exception cref="UserCodesDisabledException">Typed codes are switched off.</exception>
     public Task<AttemptResult> DenyByUserCodeAsync(string? userCode, string userId, string? ip, string? userAgent, CancellationToken ct = default) =>
-        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, ct);
+        AttemptAsync(userCode, typed: true, new AttemptSource(userId, ip), approve: false, keepSignedIn: false, userAgent, expectedId: null, null, null, ct);
+
+    /// <summary>Whether the settings in force ask <paramref name="userId"/> for their passkey to approve (<see cref="QrSettings.NeedsApproverPasskey"/>).</summary>
+    public async Task<bool> NeedsApproverPasskeyAsync(string userId, CancellationToken ct = default)
+    {
+        var settings = await settingsStore.GetAsync(ct);
+        // The role is asked only when it matters: with the policy off, an approval costs no extra query.
+        var isAdmin = settings.ApproverPasskey == ApproverPasskeyPolicy.Admins && await approverRoles.IsAdminAsync(userId, ct);
+        return settings.NeedsApproverPasskey(isAdmin);
+    }
 
     /// <summary>The browser gives up on a code (it asked for a new one): PENDING → FAILED.</summary>
     public async Task<bool> CancelAsync(Guid id, string? dsi, string? ip, CancellationToken ct = default)
@@ -350,7 +363,7 @@ public sealed class QrLoginService(
     }
 
     private async Task<AttemptResult> AttemptAsync(string? code, bool typed, AttemptSource source, bool approve, bool keepSignedIn,
-        string? userAgent, Guid? expectedId, int? pickedNumber, CancellationToken ct)
+        string? userAgent, Guid? expectedId, int? pickedNumber, ApproverVerification? verified, CancellationToken ct)
     {
         var (userId, ip) = (source.UserId, source.Ip);
         var type = approve ? AuditTypes.QrApprove : AuditTypes.QrDeny;
@@ -384,6 +397,16 @@ public sealed class QrLoginService(
         {
             // An lsi of another transaction is as good as no lsi.
             id = null;
+        }
+
+        // Checked once the code is known to be real, so a guess is still only a guess; a refusal leaves the
+        // transaction PENDING (the phone may try again with its passkey) and spends nobody's budget.
+        if (approve && id is { } knownId && await NeedsApproverPasskeyAsync(userId, ct)
+            && (verified is null || verified.UserId != userId || verified.TransactionId != knownId))
+        {
+            await audit.WriteAsync(type, AuditOutcomes.Refused, userId, knownId.ToString(), ip,
+                verified is null ? "approver passkey required, none verified" : "approver passkey verified for another user or sign-in", ct);
+            return AttemptResult.PasskeyRequired;
         }
 
         if (approve && id is { } matchedId && found!.MatchNumber is { } shown && pickedNumber != shown)

@@ -38,6 +38,7 @@ public static class QrSettingsRules
         public const string DsiCharset = "dsi.charset";
         public const string DsiLength = "dsi.length";
         public const string Expiry = "expiry";
+        public const string ApproverPasskey = "approverPasskey";
     }
 
     /// <summary>Entropy in bits of a secret of <paramref name="length"/> symbols drawn uniformly from the distinct symbols of <paramref name="charset"/>.</summary>
@@ -78,6 +79,11 @@ public static class QrSettingsRules
         if (settings.ExpirySeconds is < ExpiryMinSeconds or > ExpiryMaxSeconds)
         {
             errors[Fields.Expiry] = $"The expiry must be between {ExpiryMinSeconds} and {ExpiryMaxSeconds} seconds.";
+        }
+
+        if (!Enum.IsDefined(settings.ApproverPasskey))
+        {
+            errors[Fields.ApproverPasskey] = "The approver passkey policy must be off, admins or everyone.";
         }
 
         return errors;

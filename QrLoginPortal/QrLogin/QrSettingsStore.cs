@@ -57,6 +57,7 @@ public sealed class QrSettingsStore(IDbContextFactory<ApplicationDbContext> dbFa
             row.Enabled = proposed.Enabled;
             row.UserCodeEnabled = proposed.UserCodeEnabled;
             row.NumberMatching = proposed.NumberMatching;
+            row.ApproverPasskey = proposed.ApproverPasskey;
             // Whole milliseconds: the stored value round-trips exactly, so a later concurrency check compares equal.
             var now = clock.GetUtcNow();
             row.UpdatedAt = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);

@@ -16,6 +16,7 @@ public sealed class QrSettingsVersion
     public bool Enabled { get; set; }
     public bool UserCodeEnabled { get; set; } = true;
     public bool NumberMatching { get; set; }
+    public ApproverPasskeyPolicy ApproverPasskey { get; set; }
 
     public static QrSettingsVersion Of(QrSettings settings, DateTimeOffset at, string? userId, string? userName, string? note) => new()
     {
@@ -31,6 +32,7 @@ public sealed class QrSettingsVersion
         Enabled = settings.Enabled,
         UserCodeEnabled = settings.UserCodeEnabled,
         NumberMatching = settings.NumberMatching,
+        ApproverPasskey = settings.ApproverPasskey,
     };
 
     public QrSettings ToSettings() => new()
@@ -43,5 +45,6 @@ public sealed class QrSettingsVersion
         Enabled = Enabled,
         UserCodeEnabled = UserCodeEnabled,
         NumberMatching = NumberMatching,
+        ApproverPasskey = ApproverPasskey,
     };
 }

@@ -26,6 +26,7 @@ public static class QrSignInEndpoints
             .ValidateOnStart();
         builder.Services.AddSingleton<BadgeStepCookie>();
         builder.Services.AddScoped<PortalSignIn>();
+        builder.Services.AddScoped<ApproverPasskeys>();
         builder.Services.AddOptions<SignInLimitsOptions>()
             .BindConfiguration(SignInLimitsOptions.Section)
             .ValidateDataAnnotations()

@@ -41,7 +41,7 @@ public static class ReturnUrls
         return LocalOrRoot(target[0] is '/' or '\\' ? target : "/" + target);
     }
 
-    private static bool IsLocal(string? url)
+    public static bool IsLocal([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? url)
     {
         if (string.IsNullOrEmpty(url) || url.Length > MaxLength || url[0] != '/')
         {

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using QrLoginPortal.Data;
+using QrLoginPortal.SignIn;
 
 namespace QrLoginPortal.Components.Account;
 
@@ -64,6 +66,13 @@ public static class IdentityServiceExtensions
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+
+        // Identity compares a passkey's origin with the request's Origin header, but our Referrer-Policy
+        // (no-referrer) makes browsers send "Origin: null" with a form post: every passkey ceremony would
+        // fail. The origin the authenticator signed must instead be this portal's own (or its public origin).
+        services.AddOptions<IdentityPasskeyOptions>().Configure<IOptions<PortalOptions>>((options, portal) =>
+            options.ValidateOrigin = context => ValueTask.FromResult(!context.CrossOrigin && context.TopOrigin is null
+                && PublicOrigin.IsPortalOrigin(context.Origin, context.HttpContext.Request, portal.Value.PublicOrigin)));
 
         return builder;
     }

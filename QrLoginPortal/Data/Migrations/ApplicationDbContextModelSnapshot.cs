@@ -698,6 +698,9 @@ namespace QrLoginPortal.Data.Migrations
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ApproverPasskey")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DsiCharset")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -742,6 +745,9 @@ namespace QrLoginPortal.Data.Migrations
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ApproverPasskey")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("ChangedAt")

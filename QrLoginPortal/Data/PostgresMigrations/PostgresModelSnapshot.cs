@@ -712,6 +712,9 @@ namespace QrLoginPortal.Data.PostgresMigrations
                     b.Property<int>("Id")
                         .HasColumnType("integer");
 
+                    b.Property<int>("ApproverPasskey")
+                        .HasColumnType("integer");
+
                     b.Property<string>("DsiCharset")
                         .IsRequired()
                         .HasMaxLength(128)
@@ -759,6 +762,9 @@ namespace QrLoginPortal.Data.PostgresMigrations
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("ApproverPasskey")
+                        .HasColumnType("integer");
 
                     b.Property<long>("ChangedAt")
                         .HasColumnType("bigint");

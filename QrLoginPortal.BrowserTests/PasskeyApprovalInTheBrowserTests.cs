@@ -1,0 +1,167 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using QrLoginPortal.Audit;
+using QrLoginPortal.BrowserTests.Infrastructure;
+using QrLoginPortal.Data;
+using QrLoginPortal.QrLogin;
+
+namespace QrLoginPortal.BrowserTests;
+
+/// <summary>
+/// "Approval needs the approver's passkey" (issue 17) in a real Chromium at 390×844, its platform authenticator played
+/// by the DevTools virtual authenticator (WebAuthn.addVirtualAuthenticator: ctap2, internal, resident keys, user
+/// verification). The phone works on http://localhost (a WebAuthn relying party id must be a domain, not 127.0.0.1).
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : BrowserTestBase(fixture)
+{
+    [Fact]
+    public async Task APhoneWithoutAPasskey_AddsOne_ComesBack_AndApprovesWithIt()
+    {
+        await WithPolicyEveryoneAsync(async () =>
+        {
+            var desktop = await NewDesktopPageAsync();
+            await desktop.GotoAsync("/login");
+            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (phone, _, _) = await PhoneWithAuthenticatorAsync();
+
+            await phone.GotoAsync(approvalUrl);
+            await Expect(phone.Locator("[data-approver-passkey-missing]")).ToBeVisibleAsync();
+            await Expect(phone.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeDisabledAsync();
+            await ShotAsync(phone, "approval-needs-a-passkey");
+            await RegisterPasskeyFromTheApprovalAsync(phone);
+
+            await Expect(phone).ToHaveURLAsync(approvalUrl);
+            await Expect(phone.Locator("[data-approver-passkey-hint]")).ToBeVisibleAsync();
+            await ApproveAndWaitForSignInAsync(phone, desktop, "/");
+            await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Approved" })).ToBeVisibleAsync();
+        });
+    }
+
+    [Fact]
+    public async Task WhenThePasskeyIsNotUserVerified_NothingIsApproved_AndTheRefusalIsAudited()
+    {
+        await WithPolicyEveryoneAsync(async () =>
+        {
+            var desktop = await NewDesktopPageAsync();
+            await desktop.GotoAsync("/login");
+            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (phone, userId, authenticator) = await PhoneWithAuthenticatorAsync();
+            await phone.GotoAsync(approvalUrl);
+            await RegisterPasskeyFromTheApprovalAsync(phone);
+            await Expect(phone.Locator("[data-approver-passkey-hint]")).ToBeVisibleAsync();
+
+            // The person cannot be verified (no fingerprint, no screen lock): the authenticator gives no assertion.
+            await authenticator.Cdp.SendAsync("WebAuthn.setUserVerified", new()
+            {
+                ["authenticatorId"] = authenticator.Id,
+                ["isUserVerified"] = false,
+            });
+            await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+            await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Not approved" })).ToBeVisibleAsync();
+            await ShotAsync(phone, "approval-refused");
+            await using (var db = await Fixture.Server.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+            {
+                Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrApprove && e.Outcome == AuditOutcomes.Refused
+                    && e.UserId == userId && e.Details!.StartsWith("approver passkey")));
+                Assert.False(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrApprove && e.Outcome == AuditOutcomes.Success
+                    && e.UserId == userId));
+            }
+
+            // The desktop still waits: it was told of the scan, never of an approval.
+            await Expect(desktop.Locator(".qr-panel")).ToHaveAttributeAsync("data-state", "scanned");
+        });
+    }
+
+    /// <summary>From the approval page's "Add a passkey": the account's passkey page, the authenticator makes one, it is named, and the page returns.</summary>
+    private async Task RegisterPasskeyFromTheApprovalAsync(IPage phone)
+    {
+        await phone.GetByRole(AriaRole.Link, new() { Name = "Add a passkey" }).ClickAsync();
+        var console = new List<string>();
+        phone.Console += (_, m) => console.Add(m.Text);
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Add a new passkey" }).ClickAsync();
+        try
+        {
+            await phone.WaitForURLAsync("**/RenamePasskey/**", new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            await ShotAsync(phone, "passkey-not-added");
+            throw new InvalidOperationException($"No passkey was added; at {phone.Url}: {await phone.Locator("body").InnerTextAsync()} console: {string.Join(" | ", console)}");
+        }
+
+        await phone.Locator("#Input\\.Name").FillAsync("This phone");
+        await ShotAsync(phone, "name-the-passkey");
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+    }
+
+    private sealed record VirtualAuthenticator(ICDPSession Cdp, string Id);
+
+    /// <summary>A new user signed in on a 390×844 phone at http://localhost, with a platform authenticator that verifies them.</summary>
+    private async Task<(IPage Phone, string UserId, VirtualAuthenticator Authenticator)> PhoneWithAuthenticatorAsync()
+    {
+        var email = $"passkey-{Guid.NewGuid():N}@browser.test";
+        string userId;
+        using (var scope = Fixture.Server.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = new ApplicationUser { UserName = email, Email = email, EmailConfirmed = true };
+            Assert.True((await users.CreateAsync(user, PortalServer.DemoPassword)).Succeeded);
+            userId = user.Id;
+        }
+
+        var device = Fixture.Playwright.Devices["Pixel 7"];
+        device.BaseURL = OnLocalhost(BaseUrl);
+        device.ViewportSize = new ViewportSize { Width = 390, Height = 844 };
+        var context = await Fixture.Browser.NewContextAsync(device);
+        _contexts.Add(context);
+        var phone = await context.NewPageAsync();
+        await SignInWithPasswordAsync(phone, email, PortalServer.DemoPassword);
+
+        var cdp = await context.NewCDPSessionAsync(phone);
+        await cdp.SendAsync("WebAuthn.enable");
+        var added = await cdp.SendAsync("WebAuthn.addVirtualAuthenticator", new()
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2",
+                ["transport"] = "internal",
+                ["hasResidentKey"] = true,
+                ["hasUserVerification"] = true,
+                ["isUserVerified"] = true,
+                ["automaticPresenceSimulation"] = true,
+            },
+        });
+        return (phone, userId, new VirtualAuthenticator(cdp, added!.Value.GetProperty("authenticatorId").GetString()!));
+    }
+
+    private readonly List<IBrowserContext> _contexts = [];
+
+    private static string OnLocalhost(string url) => url.Replace("://127.0.0.1:", "://localhost:", StringComparison.Ordinal);
+
+    /// <summary>Runs <paramref name="test"/> with the policy on for everyone; the other browser tests of the collection run with it off.</summary>
+    private async Task WithPolicyEveryoneAsync(Func<Task> test)
+    {
+        var store = Fixture.Server.Services.GetRequiredService<QrSettingsStore>();
+        var settings = await store.GetAsync();
+        settings.ApproverPasskey = ApproverPasskeyPolicy.Everyone;
+        Assert.Empty(await store.UpdateAsync(settings, null, "browser tests", null));
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            var restored = await store.GetAsync();
+            restored.ApproverPasskey = ApproverPasskeyPolicy.Off;
+            await store.UpdateAsync(restored, null, "browser tests", null);
+            foreach (var context in _contexts)
+            {
+                await context.DisposeAsync();
+            }
+        }
+    }
+}
