@@ -124,7 +124,7 @@ public sealed class NumberMatchingTests : IDisposable
         var created = await Service.CreateAsync(SignInPage);
         var wrong = created.MatchNumber == 10 ? 11 : created.MatchNumber!.Value - 1;
 
-        Assert.Equal(AttemptResult.WrongNumber, await Service.ApproveByUserCodeAsync(created.UserCode, "user-1", false, null, null, wrong, Ct));
+        Assert.Equal(AttemptResult.WrongNumber, await Service.ApproveByUserCodeAsync(created.UserCode, "user-1", false, null, null, wrong, ct: Ct));
         Assert.Equal(QrTransactionState.Failed, (await Service.GetAsync(created.Id, created.Dsi, Ct))!.State);
     }
 
