@@ -133,4 +133,24 @@ public sealed class PhoneAppInTheBrowserTests(BrowserFixture fixture) : BrowserT
         Assert.True(await phone.EvaluateAsync<bool>("() => window.installPrompted === true"));
         await Expect(hint).ToBeHiddenAsync();
     }
+
+    [Fact]
+    public async Task HomePage_OnAPhone_OffersToInstall_EvenWhenTheBrowserOffersBeforeThePagesScriptsRan()
+    {
+        var phone = await PhoneAtIssueSizeAsync();
+        // A returning phone: Chromium may offer at once, before the scripts loaded after the first paint have run.
+        await phone.Context.AddInitScriptAsync("""
+            document.addEventListener('DOMContentLoaded', () => {
+              const offer = new Event('beforeinstallprompt', { cancelable: true });
+              offer.prompt = () => { window.installPrompted = true; return Promise.resolve(); };
+              window.dispatchEvent(offer);
+            });
+            """);
+        await phone.GotoAsync("/");
+
+        var hint = phone.GetByRole(AriaRole.Button, new() { Name = "Install this app" });
+        await Expect(hint).ToBeVisibleAsync();
+        await hint.ClickAsync();
+        Assert.True(await phone.EvaluateAsync<bool>("() => window.installPrompted === true"));
+    }
 }

@@ -59,7 +59,7 @@ public sealed class QrSettingsPageTests : AdminPageTestContext
         Assert.False(stored.UserCodeEnabled);
         await using var db = Engine.Database.CreateDbContext();
         var change = await db.AuditEvents.SingleAsync(e => e.Type == AuditTypes.QrSettingsChange, Xunit.TestContext.Current.CancellationToken);
-        Assert.EndsWith("typed code on, number matching off → lsi 13×[ABCDEFGHJKLMNPQRSTUVWXYZ23456789], dsi 40×[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789], expiry 120s, enabled, typed code off, number matching on", change.Details);
+        Assert.EndsWith("typed code on, number matching off, approver passkey off → lsi 13×[ABCDEFGHJKLMNPQRSTUVWXYZ23456789], dsi 40×[ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789], expiry 120s, enabled, typed code off, number matching on, approver passkey off", change.Details);
     }
 
     [Fact]

@@ -184,7 +184,7 @@ public sealed class UserCodeTests : IDisposable
         await Assert.ThrowsAsync<UserCodesDisabledException>(() => Service.ApproveByUserCodeAsync(before.UserCode, "user-1", false, null, null, ct: Ct));
         Assert.Equal(QrTransactionState.Pending, (await Service.GetAsync(before.Id, before.Dsi, Ct))!.State);
         await using var db = _engine.Database.CreateDbContext();
-        Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrSettingsChange && e.Details!.Contains("→ lsi") && e.Details.EndsWith("typed code off, number matching off"), Ct));
+        Assert.True(await db.AuditEvents.AnyAsync(e => e.Type == AuditTypes.QrSettingsChange && e.Details!.Contains("→ lsi") && e.Details.EndsWith("typed code off, number matching off, approver passkey off"), Ct));
     }
 
     [Fact]

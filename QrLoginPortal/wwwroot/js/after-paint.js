@@ -3,6 +3,13 @@
 // before ~270 KB of script is compiled and run. They are listed as inert
 // <script type="text/x-after-paint"> elements and inserted here in document order (async = false).
 (() => {
+    // The browser may offer to install the app (a returning phone whose service worker is already there)
+    // before the scripts below have run: keep the offer for js/pwa.js, which shows "Install this app".
+    addEventListener("beforeinstallprompt", (event) => {
+        event.preventDefault();
+        window.qrEarlyInstallOffer = event;
+    }, { once: true });
+
     let loaded = false;
     const load = () => {
         if (loaded) {

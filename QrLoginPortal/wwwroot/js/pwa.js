@@ -7,7 +7,8 @@
         navigator.serviceWorker.register('sw.js').catch(() => { });
     }
 
-    let offer = null;
+    // An offer made before this script ran (it loads after the first paint) was kept by js/after-paint.js.
+    let offer = window.qrEarlyInstallOffer ?? null;
     const hint = () => document.getElementById('install-hint');
     const onHomePage = () => new URL(document.baseURI).pathname === location.pathname;
     const onPhone = () => window.matchMedia('(max-width: 700px)').matches;
