@@ -55,8 +55,9 @@ public static partial class BrowserBenchmark
         }, true);
         """;
 
-    // In the signed-in document: waits for its first contentful paint, then returns every figure.
-    private const string ReadSignedInTimings = """
+    // In the signed-in document: waits for its first contentful paint, then returns every figure (also read by
+    // PaintBenchmark, whose probe sets __blazorDefinedAt).
+    internal const string ReadSignedInTimings = """
         async () => {
           const fcp = await new Promise((resolve) => {
             const found = performance.getEntriesByName('first-contentful-paint');
@@ -69,7 +70,7 @@ public static partial class BrowserBenchmark
           const nav = performance.getEntriesByType('navigation')[0];
           return JSON.stringify({
             marks: JSON.parse(sessionStorage.getItem('qrbench') || '{}'),
-            origin: performance.timeOrigin, fcp,
+            origin: performance.timeOrigin, fcp, blazor: window.__blazorDefinedAt ?? -1,
             redirectStart: nav.redirectStart, redirectEnd: nav.redirectEnd, fetchStart: nav.fetchStart,
             requestStart: nav.requestStart, responseStart: nav.responseStart, responseEnd: nav.responseEnd,
             domContentLoaded: nav.domContentLoadedEventEnd, redirectCount: nav.redirectCount,

@@ -22,22 +22,6 @@ public static class PaintBenchmark
         })();
         """;
 
-    private const string ReadTimings = """
-        async () => {
-          const fcp = await new Promise((resolve) => {
-            const found = performance.getEntriesByName('first-contentful-paint');
-            if (found.length) { resolve(found[0].startTime); return; }
-            new PerformanceObserver((list, observer) => {
-              const entry = list.getEntriesByName('first-contentful-paint')[0];
-              if (entry) { observer.disconnect(); resolve(entry.startTime); }
-            }).observe({ type: 'paint', buffered: true });
-          });
-          const nav = performance.getEntriesByType('navigation')[0];
-          return JSON.stringify({ fcp, blazor: window.__blazorDefinedAt ?? -1, requestStart: nav.requestStart, responseStart: nav.responseStart,
-            responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd });
-        }
-        """;
-
     public static async Task RunAsync(int count)
     {
         if (!File.Exists(BrowserBenchmark.ChromiumPath))
@@ -72,7 +56,7 @@ public static class PaintBenchmark
             }
 
             await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
-            var t = JsonDocument.Parse(await page.EvaluateAsync<string>(ReadTimings)).RootElement;
+            var t = JsonDocument.Parse(await page.EvaluateAsync<string>(BrowserBenchmark.ReadSignedInTimings)).RootElement;
             var reply = await cdp.SendAsync("Performance.getMetrics");
             foreach (var metric in reply!.Value.GetProperty("metrics").EnumerateArray())
             {
