@@ -81,7 +81,8 @@ public static class QrCodeRenderer
 
     private static byte[] Png(int width, ReadOnlySpan<byte> raw)
     {
-        using var compressed = new MemoryStream(raw.Length / 2 + 64);
+        // A QR code's scanlines deflate to a few hundred bytes, whatever the pixels per module.
+        using var compressed = new MemoryStream(512);
         using (var deflate = new DeflateStream(compressed, CompressionMode.Compress, leaveOpen: true))
         {
             deflate.Write(raw);
