@@ -123,21 +123,17 @@ internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> d
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync();
         await RowInsert<QrTransaction>.For(db).InsertAsync(db, batch.ConvertAll(c => c.Row), CancellationToken.None);
-        // The audit rows through EF Core's save, so what counts committed audit rows (the metrics) sees them; a key
-        // given to a row by a batch that then failed is not kept (the database gives it again).
-        foreach (var creation in batch)
-        {
-            creation.Audit.Id = 0;
-            db.AuditEvents.Add(creation.Audit);
-        }
-
-        await db.SaveChangesAsync();
+        await RowInsert<AuditEvent>.For(db).InsertAsync(db, batch.ConvertAll(c => c.Audit), CancellationToken.None);
         foreach (var creation in batch)
         {
             await notifier.AnnounceAsync(db, creation.Change);
         }
 
         await transaction.CommitAsync();
+        foreach (var creation in batch)
+        {
+            AuditCounters.Committed(creation.Audit);
+        }
     }
 
     private sealed class Creation(QrTransaction row, AuditEvent audit, QrTransactionChanged change)

@@ -12,8 +12,8 @@ namespace QrLoginPortal.QrLogin;
 /// A plain INSERT of whole rows of <typeparamref name="T"/>, made once per model and row count from EF Core's own
 /// mapping (table and column names, value converters, provider types) and run through EF Core's command pipeline
 /// (interceptors and logging see it). It skips the change tracker and the update pipeline, which build the same
-/// INSERT anew for every save: on a transaction create that was about half of the CPU (issue 16). Only for rows
-/// whose key the caller sets (nothing is read back) and that nothing tracks afterwards.
+/// INSERT anew for every save: on a transaction create that was about half of the CPU (issue 16). Nothing is read
+/// back (a key the database gives stays unset on the object) and nothing tracks the rows afterwards.
 /// </summary>
 internal sealed class RowInsert<T> where T : class
 {
@@ -32,6 +32,8 @@ internal sealed class RowInsert<T> where T : class
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         _columns = entity.GetProperties()
+            // A number key is the database's to give (an audit row's); a GUID key is set by the caller.
+            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd && (p.ClrType == typeof(long) || p.ClrType == typeof(int))))
             .Select(p => new Column(p.GetColumnName(table)!, p.GetRelationalTypeMapping(), p.GetGetter(), p.IsNullable))
             .ToArray();
         var sql = db.GetService<ISqlGenerationHelper>();
