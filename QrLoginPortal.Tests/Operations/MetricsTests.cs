@@ -58,6 +58,24 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
     }
 
     [Fact]
+    public async Task TheEnginesCreateAndApproval_AreEachCountedOnce_WhenCommitted()
+    {
+        // Wired as the portal wires it: the engine's contexts carry the interceptor that counts saved audit rows.
+        using var engine = new EngineFixture();
+        var factory = new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<ApplicationDbContext>(
+            new DbContextOptionsBuilder<ApplicationDbContext>(engine.Database.Options).AddInterceptors(new AuditedEventMetrics()).Options);
+        var service = new QrLoginService(factory, engine.Settings, new QrLoginPortal.Accounts.ApproverRoles(factory), engine.Notifier, engine.Limiter, engine.Capacity,
+            engine.Audit, engine.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<QrLoginService>.Instance);
+        using var counted = new MineCounted();
+
+        var created = await service.CreateAsync(EngineFixture.Browser);
+        Assert.Equal(AttemptResult.Approved, await service.ApproveAsync(created.Lsi, "user-1", keepSignedIn: false, "198.51.100.1", "phone"));
+
+        Assert.Equal(["qrlogin.codes.approved", "qrlogin.codes.created"],
+            counted.Names.Where(n => n.StartsWith("qrlogin.codes.", StringComparison.Ordinal)).Order());
+    }
+
+    [Fact]
     public async Task ASaveThatFails_CountsNothing()
     {
         using var database = new TestDatabase();

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -16,19 +15,6 @@ namespace QrLoginPortal.Operations;
 /// </summary>
 public sealed class AuditedEventMetrics : SaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private static readonly Dictionary<string, Counter<long>> CountedTypes = new()
-    {
-        [AuditTypes.QrCreate] = PortalMeter.CodesCreated,
-        [AuditTypes.QrScan] = PortalMeter.CodesScanned,
-        [AuditTypes.QrApprove] = PortalMeter.CodesApproved,
-        [AuditTypes.QrDeny] = PortalMeter.CodesDenied,
-        // A wrong number denies the code as well.
-        [AuditTypes.QrSuspectedPhishing] = PortalMeter.CodesDenied,
-        [AuditTypes.QrExpire] = PortalMeter.CodesExpired,
-        [AuditTypes.QrCancel] = PortalMeter.CodesCancelled,
-        [AuditTypes.QrRedeem] = PortalMeter.TicketsRedeemed,
-    };
-
     // What a save is about to commit, per context, counted once the commit succeeded.
     private readonly ConditionalWeakTable<DbContext, List<Action>> _pending = [];
 
@@ -116,7 +102,7 @@ public sealed class AuditedEventMetrics : SaveChangesInterceptor, IDbTransaction
 
             switch (entry.Entity)
             {
-                case AuditEvent { Outcome: AuditOutcomes.Success } audit when CountedTypes.TryGetValue(audit.Type, out var counter):
+                case AuditEvent audit when AuditCounters.Of(audit) is { } counter:
                     counts.Add(() => counter.Add(1));
                     break;
                 case UserSession session:

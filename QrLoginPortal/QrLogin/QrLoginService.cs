@@ -28,6 +28,11 @@ public sealed class QrLoginService(
     // Engines wired by hand (tests, benchmarks) hash typed codes with a key of their own.
     private readonly UserCodeKey _userCodeKey = userCodeKey ?? UserCodeKey.ForThisProcess();
 
+    private readonly QrCreationWriter _creations = new(dbFactory, notifier);
+
+    /// <summary>Creates waiting for the commit under way to end, to go in the next one together (for tests).</summary>
+    internal int CreatesWaitingForCommit => _creations.Waiting;
+
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
     /// <exception cref="QrAttemptsThrottledException">This address asked for too many codes.</exception>
@@ -80,19 +85,13 @@ public sealed class QrLoginService(
                 BrowserBindingHash = requester.BrowserBindingHash,
             };
 
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
             var created = new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
                 Created: new QrTransactionCreated(transaction.CreatedAt, transaction.ExpiresAt, transaction.RequesterIp, transaction.RequesterUserAgent));
-            db.QrTransactions.Add(transaction);
-            db.AuditEvents.Add(audit.Create(AuditTypes.QrCreate, AuditOutcomes.Success, subject: transaction.Id.ToString(),
-                ip: transaction.RequesterIp, details: $"profile {profileId}, expires in {settings.ExpirySeconds}s"));
             try
             {
-                await notifier.CommitChangeAsync(db, async () =>
-                {
-                    await db.SaveChangesAsync(ct);
-                    return true;
-                }, audit: null, created, ct);
+                // Committed with its audit row (and with other creates arriving meanwhile) before this returns.
+                await _creations.WriteAsync(transaction, audit.Create(AuditTypes.QrCreate, AuditOutcomes.Success, subject: transaction.Id.ToString(),
+                    ip: transaction.RequesterIp, details: $"profile {profileId}, expires in {settings.ExpirySeconds}s"), created);
             }
             catch (DbUpdateException) when (attempt < 5)
             {

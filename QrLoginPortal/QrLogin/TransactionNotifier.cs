@@ -126,12 +126,17 @@ public static class TransactionNotifierExtensions
 
             if (audit is not null)
             {
-                db.AuditEvents.Add(audit);
-                await db.SaveChangesAsync(ct);
+                // A plain INSERT: EF Core's save would build it anew each time (issue 16).
+                await RowInsert<Audit.AuditEvent>.For(db).InsertAsync(db, [audit], ct);
             }
 
             await notifier.AnnounceAsync(db, change, ct);
             await transaction.CommitAsync(ct);
+        }
+
+        if (audit is not null)
+        {
+            Audit.AuditCounters.Committed(audit);
         }
 
         await notifier.PublishAsync(change);
