@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Admin;
 using QrLoginPortal.Api;
+using QrLoginPortal.Data;
 using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.Admin;
@@ -28,6 +30,50 @@ public sealed class ProfileAdminTests(PortalFactory portal) : IClassFixture<Port
 
         Assert.True((await Profiles.SetEnabledAsync(admin, id, false)).Succeeded);
         Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AProfileDisabledAtOnce_IsRefusedByTheNextCreate_EvenRightAfterOneThatUsedIt()
+    {
+        var admin = await portal.AdminActorAsync();
+        using var api = await portal.CreateApiClientAsync();
+        var id = await NewProfileAsync(admin, "Till app");
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}")).StatusCode);
+
+        Assert.True((await Profiles.SetEnabledAsync(admin, id, false)).Succeeded);
+        var refused = await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}");
+        Assert.True((await Profiles.SetEnabledAsync(admin, id, true)).Succeeded);
+        var again = await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("profileId", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Single().Name);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task AProfileDisabledByAnotherNode_IsRefusedHere_OnceTheRecheckTimeHasPassed()
+    {
+        var admin = await portal.AdminActorAsync();
+        using var api = await portal.CreateApiClientAsync();
+        var id = await NewProfileAsync(admin, "Door app");
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}")).StatusCode);
+
+        // Another node shares the database: its change reaches this node's memory only through the database.
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        {
+            await db.RegistrationProfiles.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Enabled, false));
+        }
+
+        portal.Clock.Advance(RegistrationProfiles.RecheckAfter);
+        var response = await api.GetAsync($"/v2.0/factors/qr/authenticate?profileId={id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    private async Task<string> NewProfileAsync(AdminActor admin, string name)
+    {
+        Assert.True((await Profiles.CreateAsync(admin, name)).Succeeded);
+        return (await Profiles.ListAsync()).Single(p => p.Name == name).Id;
     }
 
     [Fact]

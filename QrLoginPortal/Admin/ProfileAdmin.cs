@@ -6,7 +6,8 @@ using QrLoginPortal.Data;
 namespace QrLoginPortal.Admin;
 
 /// <summary>Registration profiles for administrators: create, rename, enable/disable; checked by <see cref="AdminGuard"/> and audited.</summary>
-public sealed class ProfileAdmin(IDbContextFactory<ApplicationDbContext> dbFactory, AdminGuard guard, AuditLog audit, TimeProvider clock)
+public sealed class ProfileAdmin(IDbContextFactory<ApplicationDbContext> dbFactory, AdminGuard guard, AuditLog audit, TimeProvider clock,
+    RegistrationProfiles profiles)
 {
     public async Task<IReadOnlyList<RegistrationProfile>> ListAsync(CancellationToken ct = default)
     {
@@ -33,6 +34,7 @@ public sealed class ProfileAdmin(IDbContextFactory<ApplicationDbContext> dbFacto
         db.RegistrationProfiles.Add(profile);
         db.AuditEvents.Add(audit.Create(AuditTypes.ProfileChange, AuditOutcomes.Success, actor.UserId, profile.Id, actor.Ip, $"created \"{name}\""));
         await db.SaveChangesAsync(ct);
+        profiles.Changed();
         return UserActionResult.Done($"Created \"{name}\" (id {profile.Id}).");
     }
 
@@ -71,6 +73,7 @@ public sealed class ProfileAdmin(IDbContextFactory<ApplicationDbContext> dbFacto
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var changed = await db.RegistrationProfiles.Where(p => p.Id == id).ExecuteUpdateAsync(s => s.SetProperty(p => p.Enabled, enabled), ct);
+        profiles.Changed();
         if (changed == 0)
         {
             return UserActionResult.Refused("That profile no longer exists.");

@@ -38,6 +38,7 @@ public static class ApiExtensions
             .ValidateOnStart();
         builder.Services.AddScoped<ApiProvisioner>();
         builder.Services.AddSingleton<SignedJwts>();
+        builder.Services.AddSingleton<RegistrationProfiles>();
         builder.Services.AddSingleton<UserSignInTokens>();
         builder.Services.AddSingleton<AuthnFlows>();
         builder.Services.AddAttemptLimiter(SecretGuessLimiter.Use, p => SecretGuessLimiter.LimitsOf(p.GetRequiredService<IOptions<ApiOptions>>().Value));

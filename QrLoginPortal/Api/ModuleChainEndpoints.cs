@@ -81,17 +81,16 @@ public static class ModuleChainEndpoints
         body ??= new ModuleChainRequest(null, null, null, null);
         return body.NextModule switch
         {
-            null or "" or QrCodeAuthentication => await StartAsync(context, body, qrLogin, dbFactory),
+            null or "" or QrCodeAuthentication => await StartAsync(context, body, qrLogin),
             QrCodeScanRequired => await ContinueAsync(context, body, wait, qrLogin, notifier, dbFactory, signInTokens, guesses, clock),
             _ => ApiError.BadRequest("nextModule", $"nextModule must be {QrCodeAuthentication} or {QrCodeScanRequired}."),
         };
     }
 
-    private static async Task<Answer> StartAsync(HttpContext context, ModuleChainRequest body, QrLoginService qrLogin,
-        IDbContextFactory<ApplicationDbContext> dbFactory)
+    private static async Task<Answer> StartAsync(HttpContext context, ModuleChainRequest body, QrLoginService qrLogin)
     {
         var profileId = string.IsNullOrWhiteSpace(body.ProfileId) ? QrLoginDefaults.ProfileId : body.ProfileId;
-        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await context.RequestServices.GetRequiredService<RegistrationProfiles>().IsEnabledAsync(profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", "profileId is not an enabled registration profile.");
         }

@@ -55,15 +55,14 @@ public static class QrEndpoints
     }
 
     private static async Task<Results<Ok<QrTransactionCreated>, JsonHttpResult<ApiError>, ApiError.RetryLaterResult>> CreateAsync(
-        HttpContext context, string? profileId, QrLoginService qrLogin,
-        Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext> dbFactory)
+        HttpContext context, string? profileId, QrLoginService qrLogin, RegistrationProfiles profiles)
     {
         if (string.IsNullOrWhiteSpace(profileId))
         {
             return ApiError.BadRequest("profileId", "profileId is required: the id of a registration profile (GET /v1.0/authenticators/clients).");
         }
 
-        if (!await RegistrationProfiles.IsEnabledAsync(dbFactory, profileId, context.RequestAborted))
+        if (!await profiles.IsEnabledAsync(profileId, context.RequestAborted))
         {
             return ApiError.BadRequest("profileId", $"profileId '{Truncate(profileId)}' is not an enabled registration profile.");
         }
