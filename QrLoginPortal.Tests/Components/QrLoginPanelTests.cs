@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,30 @@ public sealed class QrLoginPanelTests : BunitContext
 
         cut.WaitForAssertion(() => Assert.Contains("Check your phone", cut.Markup));
         Assert.Equal("Scanned", cut.Find(".qr-panel").GetAttribute("data-state"), ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task WaitingAndScanned_RenderNoChildComponents_YetKeepMudBlazorsTypography()
+    {
+        // A waiting page holds its render tree in server memory for as long as it stays open: each child
+        // component adds its own state and two frame buffers per page, so the texts are plain elements
+        // carrying the classes MudText gave them (the same look).
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        Assert.Empty(cut.FindComponents<IComponent>());
+        Assert.Equal("The code is hidden until the connection is back.",
+            cut.Find("p.mud-typography.mud-typography-body2.qr-offline-note[data-testid=qr-offline-note]").TextContent);
+        Assert.Contains("Code valid for", cut.Find("p.mud-typography.mud-typography-body2.qr-countdown-text").TextContent);
+        Assert.Single(cut.FindAll("p.qr-countdown-text span[role=timer]"));
+        Assert.Equal("Or type this code on your phone's scan page:", cut.Find("p.mud-typography.mud-typography-body2.qr-user-code-text").TextContent);
+
+        await _engine.Service.OpenAsync(lsi, "user-1", null);
+
+        cut.WaitForAssertion(() => Assert.Equal("scanned", cut.Find(".qr-panel").GetAttribute("data-state")));
+        Assert.Equal("Check your phone", cut.Find(".qr-overlay h6.mud-typography.mud-typography-h6").TextContent);
+        Assert.Equal("Tap Approve there to sign in here.", cut.Find(".qr-overlay p.mud-typography.mud-typography-body2").TextContent);
+        Assert.Contains("Code valid for", cut.Find("p.mud-typography.mud-typography-body2.qr-countdown-text").TextContent);
     }
 
     [Fact]
