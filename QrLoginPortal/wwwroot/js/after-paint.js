@@ -11,14 +11,15 @@
     }, { once: true });
 
     // A page marked [FirstPaintStyles] paints with a small inlined stylesheet; MudBlazor's whole one waits as
-    // <link media="print" data-after-paint-media="all">. Once applied it stays applied: an enhanced navigation from
-    // another page brings in this page's media="print", and the observer (run before the next rendering) puts it
-    // back, so neither this page nor the interactive pages after it lose their styles.
+    // <link rel="preload" as="style" data-after-paint-rel="stylesheet">: fetched, not parsed (a sheet with media="print"
+    // is parsed on arrival, which put ~100 ms before a fresh renderer's paint). Once applied it stays applied: an
+    // enhanced navigation from another page brings in this page's rel="preload", and the observer (run before the next
+    // rendering) puts it back, so neither this page nor the interactive pages after it lose their styles.
     let stylesApplied = false;
     const applyStyles = () => {
-        for (const link of document.querySelectorAll("link[data-after-paint-media]")) {
-            if (link.media !== link.dataset.afterPaintMedia) {
-                link.media = link.dataset.afterPaintMedia;
+        for (const link of document.querySelectorAll("link[data-after-paint-rel]")) {
+            if (link.rel !== link.dataset.afterPaintRel) {
+                link.rel = link.dataset.afterPaintRel;
             }
         }
     };
@@ -32,7 +33,7 @@
     const watch = () => {
         observer.observe(document, { childList: true });
         observer.observe(document.documentElement, { childList: true });
-        observer.observe(document.head, { childList: true, subtree: true, attributes: true, attributeFilter: ["media"] });
+        observer.observe(document.head, { childList: true, subtree: true, attributes: true, attributeFilter: ["rel"] });
     };
     watch();
 
