@@ -10,7 +10,8 @@
 // browser: a signed-in phone page approves N codes (default 30) in Chromium and a desktop page turns into
 //         the signed-in page; the issue-16 step table from the browser's own clock (BrowserBenchmark.cs).
 // paint:  the signed-in page alone, opened N times (default 30) in a signed-in Chromium context: server time,
-//         response end → DOMContentLoaded and → first contentful paint (PaintBenchmark.cs).
+//         response end → DOMContentLoaded and → first contentful paint; then N loads each in a new tab (a renderer that
+//         has parsed no stylesheet yet, as after the QR sign-in's form post) (PaintBenchmark.cs).
 // pages:  N waiting sign-in pages (default 200) in Chromium: the portal's managed heap per page after a full GC
 //         (slope, Development-only /_diagnostics/heap) and its idle CPU over S seconds (default 30) (PagesBenchmark.cs).
 // multinode: two engine nodes on one PostgreSQL database (a throw-away cluster as the PostgreSQL tests

@@ -1,5 +1,5 @@
-// The page's own scripts (Blazor, MudBlazor, the portal's) are loaded once the page has been painted,
-// so a page the server has already rendered (the signed-in page after a QR sign-in, above all) shows
+// The page's own scripts (Blazor, MudBlazor, the portal's), and on some pages MudBlazor's stylesheet, are
+// applied once the page has been painted, so a page the server has already rendered (the signed-in page after a QR sign-in, above all) shows
 // before ~270 KB of script is compiled and run. They are listed as inert
 // <script type="text/x-after-paint"> elements and inserted here in document order (async = false).
 (() => {
@@ -10,12 +10,41 @@
         window.qrEarlyInstallOffer = event;
     }, { once: true });
 
+    // A page marked [FirstPaintStyles] paints with a small inlined stylesheet; MudBlazor's whole one waits as
+    // <link rel="preload" as="style" data-after-paint-rel="stylesheet">: fetched, not parsed (a sheet with media="print"
+    // is parsed on arrival, which put ~100 ms before a fresh renderer's paint). Once applied it stays applied: an
+    // enhanced navigation from another page brings in this page's rel="preload", and the observer (run before the next
+    // rendering) puts it back, so neither this page nor the interactive pages after it lose their styles.
+    let stylesApplied = false;
+    const applyStyles = () => {
+        for (const link of document.querySelectorAll("link[data-after-paint-rel]")) {
+            if (link.rel !== link.dataset.afterPaintRel) {
+                link.rel = link.dataset.afterPaintRel;
+            }
+        }
+    };
+    // Enhanced navigation may also put in a new <head>: the observer follows it.
+    const observer = new MutationObserver(() => {
+        watch();
+        if (stylesApplied) {
+            applyStyles();
+        }
+    });
+    const watch = () => {
+        observer.observe(document, { childList: true });
+        observer.observe(document.documentElement, { childList: true });
+        observer.observe(document.head, { childList: true, subtree: true, attributes: true, attributeFilter: ["rel"] });
+    };
+    watch();
+
     let loaded = false;
     const load = () => {
         if (loaded) {
             return;
         }
         loaded = true;
+        stylesApplied = true;
+        applyStyles();
         for (const inert of document.querySelectorAll('script[type="text/x-after-paint"]')) {
             const script = document.createElement("script");
             for (const { name, value } of inert.attributes) {
