@@ -78,6 +78,17 @@ public static partial class BrowserBenchmark
         }
         """;
 
+    // In the phone's answer to its Approve: when its request went out and its answer came back (the POST's own
+    // navigation timing), or the fetch's resource timing when the page posted without leaving (qrbench-post).
+    private const string ReadPhoneTimings = """
+        () => {
+          const posted = sessionStorage.getItem('qrbench-post');
+          if (posted) { return posted; }
+          const nav = performance.getEntriesByType('navigation')[0];
+          return JSON.stringify({ requestStart: performance.timeOrigin + nav.requestStart, responseStart: performance.timeOrigin + nav.responseStart });
+        }
+        """;
+
     public static async Task RunAsync(int count = 30, int warmUp = 3)
     {
         if (!File.Exists(ChromiumPath))
@@ -89,7 +100,7 @@ public static partial class BrowserBenchmark
         await using var portal = await PortalProcess.StartAsync();
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(playwright);
-        var samples = await MeasureAsync(browser, portal.BaseUrl, count, warmUp);
+        var samples = await MeasureAsync(browser, portal.BaseUrl, count, warmUp, portal.Process.Id);
         Report(samples);
     }
 
@@ -97,7 +108,8 @@ public static partial class BrowserBenchmark
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
 
     /// <summary>One row per sign-in, in milliseconds; the warm-up sign-ins are not returned.</summary>
-    public static async Task<List<Steps>> MeasureAsync(IBrowser browser, string baseUrl, int count, int warmUp)
+    /// <param name="portalPid">The portal's process, for its CPU time per sign-in (none measured when 0).</param>
+    public static async Task<List<Steps>> MeasureAsync(IBrowser browser, string baseUrl, int count, int warmUp, int portalPid = 0)
     {
         var phoneContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new() { Width = 412, Height = 915 }, IsMobile = true, HasTouch = true });
         await phoneContext.AddInitScriptAsync(PhoneProbe);
@@ -118,6 +130,7 @@ public static partial class BrowserBenchmark
             await phone.GetByText("Sign in on another browser?").WaitForAsync();
             // The push of the scan reached the desktop: its circuit is up and listening.
             await desktop.Locator(".qr-panel[data-state=scanned]").WaitForAsync();
+            var cpuBefore = portalPid == 0 ? default : ProcessCpu.Read(portalPid);
             await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
             await desktop.WaitForURLAsync(baseUrl + "/", new() { WaitUntil = WaitUntilState.Commit });
@@ -125,9 +138,12 @@ public static partial class BrowserBenchmark
             await phone.GetByText("Approved").First.WaitForAsync();
             var clickText = await phone.EvaluateAsync<string?>("() => sessionStorage.getItem('qrbench-click')")
                             ?? throw new InvalidOperationException("the phone recorded no Approve click");
+            var phoneJson = await phone.EvaluateAsync<string>(ReadPhoneTimings);
+            var portalCpu = portalPid == 0 ? double.NaN : ProcessCpu.Read(portalPid).PortalMs - cpuBefore.PortalMs;
             if (i >= warmUp)
             {
-                samples.Add(Steps.From(double.Parse(clickText, CultureInfo.InvariantCulture), JsonDocument.Parse(json).RootElement));
+                samples.Add(Steps.From(double.Parse(clickText, CultureInfo.InvariantCulture), JsonDocument.Parse(json).RootElement,
+                    JsonDocument.Parse(phoneJson).RootElement) with { PortalCpuMs = portalCpu });
             }
         }
 
@@ -140,6 +156,10 @@ public static partial class BrowserBenchmark
         Console.WriteLine($"browser: {samples.Count} QR sign-ins, Release portal on loopback, Chromium (all times from the browser's clock), ms:");
         Console.WriteLine($"{"step",-62} {"p50",7} {"p90",7} {"p99",7}");
         Row("Approve click -> desktop panel shows \"approved\"", samples.Select(s => s.ClickToApproved));
+        Row("  click -> the phone's Approve request sent", samples.Select(s => s.ClickToPhoneRequest));
+        Row("  phone's request sent -> its answer starts (server)", samples.Select(s => s.PhoneServer));
+        Row("  phone's request sent -> desktop shows \"approved\"", samples.Select(s => s.PhoneRequestToApproved));
+        Row("  desktop shows \"approved\" -> phone's answer starts", samples.Select(s => s.ApprovedToPhoneAnswer));
         Row("\"approved\" -> the ticket form's navigation starts", samples.Select(s => s.ApprovedToNavigation));
         Row("POST /qr/signin -> its redirect answered", samples.Select(s => s.RedeemRequest));
         Row("redirect -> signed-in page's response starts", samples.Select(s => s.RedirectToResponse));
@@ -147,6 +167,8 @@ public static partial class BrowserBenchmark
         Row("response end -> DOMContentLoaded (scripts)", samples.Select(s => s.ResponseEndToDomContentLoaded));
         Row("navigation start -> first contentful paint", samples.Select(s => s.NavigationToPaint));
         Row("Approve click -> signed-in page first contentful paint", samples.Select(s => s.ClickToPaint));
+        // /proc counts in 10 ms ticks: only the mean over many sign-ins means anything.
+        Console.WriteLine($"portal CPU per sign-in (Approve click -> signed-in page and phone answer), mean: {samples.Average(s => s.PortalCpuMs):0.0} ms");
         var panel = Median(samples.Select(s => s.ClickToApproved));
         Console.WriteLine($"push versus polling every 3 s (mean wait {PollingMeanMs:0} ms): {PollingMeanMs / panel:0}x faster at p50");
     }
@@ -189,9 +211,13 @@ public static partial class BrowserBenchmark
 
     /// <summary>One sign-in, step by step, in milliseconds.</summary>
     public sealed record Steps(double ClickToApproved, double ApprovedToNavigation, double RedeemRequest, double RedirectToResponse,
-        double ResponseBody, double ResponseEndToDomContentLoaded, double NavigationToPaint, double ClickToPaint)
+        double ResponseBody, double ResponseEndToDomContentLoaded, double NavigationToPaint, double ClickToPaint,
+        double ClickToPhoneRequest, double PhoneServer, double PhoneRequestToApproved, double ApprovedToPhoneAnswer)
     {
-        public static Steps From(double clickAt, JsonElement t)
+        /// <summary>The portal's CPU time over this sign-in (10 ms ticks); NaN when not measured.</summary>
+        public double PortalCpuMs { get; init; } = double.NaN;
+
+        public static Steps From(double clickAt, JsonElement t, JsonElement phone)
         {
             var marks = t.GetProperty("marks");
             double Get(string name) => t.GetProperty(name).GetDouble();
@@ -200,6 +226,8 @@ public static partial class BrowserBenchmark
             // Chromium exposes same-origin redirect timing; without it the POST is counted from navigation start.
             var redirectStart = Get("redirectStart") > 0 ? Get("redirectStart") : 0;
             var redirectEnd = Get("redirectEnd") > 0 ? Get("redirectEnd") : Get("fetchStart");
+            var phoneRequest = phone.GetProperty("requestStart").GetDouble();
+            var phoneResponse = phone.GetProperty("responseStart").GetDouble();
             return new Steps(
                 ClickToApproved: approvedAt - clickAt,
                 ApprovedToNavigation: origin - approvedAt,
@@ -208,7 +236,11 @@ public static partial class BrowserBenchmark
                 ResponseBody: Get("responseEnd") - Get("responseStart"),
                 ResponseEndToDomContentLoaded: Get("domContentLoaded") - Get("responseEnd"),
                 NavigationToPaint: Get("fcp"),
-                ClickToPaint: origin + Get("fcp") - clickAt);
+                ClickToPaint: origin + Get("fcp") - clickAt,
+                ClickToPhoneRequest: phoneRequest - clickAt,
+                PhoneServer: phoneResponse - phoneRequest,
+                PhoneRequestToApproved: approvedAt - phoneRequest,
+                ApprovedToPhoneAnswer: phoneResponse - approvedAt);
         }
     }
 }

@@ -23,7 +23,8 @@ public sealed class BenchmarkSmokeTests(BrowserFixture fixture) : BrowserTestBas
         {
             // Every step was seen (a missing mark or paint entry gives NaN), in the order the person sees them.
             double[] steps = [s.ClickToApproved, s.ApprovedToNavigation, s.RedeemRequest, s.RedirectToResponse,
-                s.ResponseBody, s.ResponseEndToDomContentLoaded, s.NavigationToPaint, s.ClickToPaint];
+                s.ResponseBody, s.ResponseEndToDomContentLoaded, s.NavigationToPaint, s.ClickToPaint,
+                s.ClickToPhoneRequest, s.PhoneServer, s.PhoneRequestToApproved, s.ApprovedToPhoneAnswer];
             Assert.All(steps, step => Assert.True(double.IsFinite(step), $"a step is {step}: {s}"));
             Assert.True(s.ClickToPaint >= s.ClickToApproved, s.ToString());
         });

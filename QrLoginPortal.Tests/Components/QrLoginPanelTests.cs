@@ -109,6 +109,47 @@ public sealed class QrLoginPanelTests : BunitContext
     }
 
     [Fact]
+    public async Task Approved_ShowsTheTicketForm_WithoutADatabaseRoundTrip()
+    {
+        // The panel's own ticket service counts what it sends; the engine's writes are not counted.
+        var commands = new CommandCounter();
+        Services.AddSingleton(new QrTicketService(new CountingDbFactory(_engine.Database, commands), _engine.Settings, _engine.Audit, _engine.Clock));
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+
+        await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null);
+
+        cut.WaitForAssertion(() => Assert.Equal("approved", cut.Find(".qr-panel").GetAttribute("data-state")));
+        Assert.Equal(0, commands.Count);
+        var ticket = cut.Find("input[name=ticket]").GetAttribute("value");
+        Assert.NotNull(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+        Assert.Null(await _engine.Tickets.RedeemTicketAsync(ticket, EngineFixture.Browser.BrowserBindingHash, null));
+    }
+
+    [Fact]
+    public async Task Approved_AfterQrSignInWasSwitchedOff_ShowsNoTicket()
+    {
+        var cut = RenderPanel();
+        var lsi = LsiOf(WaitForLink(cut));
+        await _engine.Service.OpenAsync(lsi, "user-1", null);
+        cut.WaitForAssertion(() => Assert.Equal("scanned", cut.Find(".qr-panel").GetAttribute("data-state")));
+        var settings = await _engine.Settings.GetAsync();
+        settings.Enabled = false;
+        await _engine.Settings.UpdateAsync(settings, "admin", "admin", null);
+
+        // An approval that was already on its way when the switch went off (the engine itself would now refuse one).
+        await using (var db = _engine.Database.CreateDbContext())
+        {
+            await db.QrTransactions.ExecuteUpdateAsync(s => s.SetProperty(t => t.State, QrTransactionState.Success).SetProperty(t => t.UserId, "user-1"));
+        }
+
+        await _engine.Notifier.PublishAsync(new QrTransactionChanged(cut.Instance.TransactionId!.Value, QrTransactionState.Success, true, _engine.Clock.GetUtcNow()));
+
+        cut.WaitForAssertion(() => Assert.Equal("error", cut.Find(".qr-panel").GetAttribute("data-state")));
+        Assert.Empty(cut.FindAll("input[name=ticket]"));
+    }
+
+    [Fact]
     public async Task Denied_SaysSo_AndOffersANewCode()
     {
         var cut = RenderPanel();
@@ -350,6 +391,26 @@ public sealed class QrLoginPanelTests : BunitContext
 
         cut.WaitForAssertion(() => Assert.Contains("restarting", cut.Markup));
         Assert.Equal(QrLoginPortal.QrLogin.AttemptResult.NotAvailable, await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null));
+    }
+
+    private sealed class CommandCounter : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override System.Data.Common.DbCommand CommandCreated(Microsoft.EntityFrameworkCore.Diagnostics.CommandEndEventData eventData,
+            System.Data.Common.DbCommand result)
+        {
+            Interlocked.Increment(ref _count);
+            return result;
+        }
+    }
+
+    private sealed class CountingDbFactory(TestDatabase database, CommandCounter counter) : IDbContextFactory<QrLoginPortal.Data.ApplicationDbContext>
+    {
+        public QrLoginPortal.Data.ApplicationDbContext CreateDbContext() =>
+            new(new DbContextOptionsBuilder<QrLoginPortal.Data.ApplicationDbContext>(database.Options).AddInterceptors(counter).Options);
     }
 
     private async Task ExpireAsync(int seconds = 121)

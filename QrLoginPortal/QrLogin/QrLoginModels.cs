@@ -10,8 +10,12 @@ public sealed record QrRequester(string? Ip, string? UserAgent, byte[]? BrowserB
 /// <summary>A freshly created transaction with its secrets in clear: the only time they exist outside a hash.</summary>
 /// <param name="UserCode">The code to type instead of scanning (<see cref="UserCodes"/>); null when none is shown.</param>
 /// <param name="MatchNumber">The two digits to show after the scan, which the phone must pick; null when number matching is off.</param>
+/// <param name="Ticket">
+/// The one-time sign-in ticket of a browser-bound code (<see cref="QrTicketService.TicketOnApprovalAsync"/>), made with it so the
+/// approval's push needs no write; redeemable only once approved, for 30 s from the approval. Null for API clients.
+/// </param>
 public sealed record NewQrTransaction(Guid Id, string Lsi, string Dsi, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string ProfileId,
-    string? UserCode = null, int? MatchNumber = null);
+    string? UserCode = null, int? MatchNumber = null, string? Ticket = null);
 
 /// <summary>What the holder of the dsi may read about a transaction.</summary>
 public sealed record QrTransactionView(

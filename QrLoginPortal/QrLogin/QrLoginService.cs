@@ -67,6 +67,9 @@ public sealed class QrLoginService(
             var dsi = Secrets.Generate(settings.DsiCharset, settings.DsiLength);
             var userCode = requester.SignInPage && UserCodesAvailable(settings) ? UserCodes.Generate() : null;
             var choices = requester.SignInPage && settings.NumberMatching ? NumberChoices() : null;
+            // Made now, so the approval's push needs no write before the page can hand it over; only the approval's
+            // own update makes it redeemable (TicketExpiresAt), and only a browser holding the binding cookie can redeem it.
+            var ticket = requester.BrowserBindingHash is null ? null : Secrets.NewToken();
             var transaction = new QrTransaction
             {
                 Id = Guid.CreateVersion7(now),
@@ -83,6 +86,7 @@ public sealed class QrLoginService(
                 RequesterIp = Truncate(requester.Ip, 64),
                 RequesterUserAgent = Truncate(requester.UserAgent, 512),
                 BrowserBindingHash = requester.BrowserBindingHash,
+                TicketHash = ticket is null ? null : Secrets.Hash(ticket),
             };
 
             var created = new QrTransactionChanged(transaction.Id, QrTransactionState.Pending, Scanned: false, now,
@@ -99,7 +103,8 @@ public sealed class QrLoginService(
                 continue;
             }
 
-            return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId, userCode, choices?[0]);
+            return new NewQrTransaction(transaction.Id, lsi, dsi, transaction.CreatedAt, transaction.ExpiresAt, profileId, userCode, choices?[0],
+                ticket);
         }
     }
 
@@ -418,6 +423,8 @@ public sealed class QrLoginService(
         {
             var approverIp = Truncate(ip, 64);
             var approverAgent = Truncate(userAgent, 512);
+            // The ticket made with the code counts its 30 s from this approval, in the same update.
+            DateTimeOffset? ticketExpiry = approve ? now + QrLoginDefaults.TicketLifetime : null;
             changed = await notifier.CommitChangeAsync(db,
                 () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
                     approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
@@ -425,6 +432,7 @@ public sealed class QrLoginService(
                         .SetProperty(t => t.KeepSignedIn, keepSignedIn)
                         .SetProperty(t => t.ApproverIp, approverIp)
                         .SetProperty(t => t.ApproverUserAgent, approverAgent)
+                        .SetProperty(t => t.TicketExpiresAt, ticketExpiry)
                         .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
                 audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, (approve, typed) switch
                 {

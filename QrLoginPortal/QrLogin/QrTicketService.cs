@@ -44,6 +44,23 @@ public sealed class QrTicketService(
     }
 
     /// <summary>
+    /// For the sign-in page that made <paramref name="created"/> and was just told it is approved: the ticket made with the
+    /// code, with no database round trip (issue 16; the approval's own update made it redeemable). Redemption checks
+    /// every rule again (approved, unused, unexpired, this browser). Null when QR sign-in was switched off since, as
+    /// <see cref="IssueTicketAsync"/> answers; a code made without a ticket gets one issued.
+    /// </summary>
+    public async Task<string?> TicketOnApprovalAsync(NewQrTransaction created, CancellationToken ct = default)
+    {
+        if (created.Ticket is null)
+        {
+            return await IssueTicketAsync(created.Id, created.Dsi, ct);
+        }
+
+        // "Stop all pending" switches QR sign-in off: the page then says the sign-in failed, as it did when it asked for the ticket.
+        return (await settingsStore.GetAsync(ct)).Enabled ? created.Ticket : null;
+    }
+
+    /// <summary>
     /// Exchanges a ticket for the approving user, once: the ticket must be unexpired, unused and
     /// presented by the browser that started the transaction (the hash of its binding cookie).
     /// </summary>
