@@ -51,25 +51,33 @@ public static class QrCodeRenderer
 
     private static void DrawScanlines(QrMatrix matrix, int pixelsPerModule, int stride, Span<byte> raw)
     {
-        raw.Clear();
         var modules = matrix.Size + 2 * QuietZone;
         for (var row = 0; row < modules; row++)
         {
             var line = raw.Slice(row * pixelsPerModule * stride, stride);
             var y = row - QuietZone;
+            var code = y >= 0 && y < matrix.Size ? matrix.Row(y) : [];
+            line[0] = 0; // filter: none
+            int at = 1, bits = 0, pending = 0;
             for (var column = 0; column < modules; column++)
             {
+                // A set bit is a light pixel: the quiet zone, and the light modules.
                 var x = column - QuietZone;
-                if (x >= 0 && y >= 0 && x < matrix.Size && y < matrix.Size && matrix.IsDark(x, y))
+                var light = (uint)x < (uint)code.Length ? code[x] ^ 1 : 1;
+                for (var p = 0; p < pixelsPerModule; p++)
                 {
-                    continue;
+                    bits = bits << 1 | light;
+                    if (++pending == 8)
+                    {
+                        line[at++] = (byte)bits;
+                        bits = pending = 0;
+                    }
                 }
+            }
 
-                var pixel = column * pixelsPerModule;
-                for (var end = pixel + pixelsPerModule; pixel < end; pixel++)
-                {
-                    line[1 + (pixel >> 3)] |= (byte)(0x80 >> (pixel & 7));
-                }
+            if (pending > 0)
+            {
+                line[at] = (byte)(bits << (8 - pending)); // the last byte's unused bits stay 0
             }
 
             for (var copy = 1; copy < pixelsPerModule; copy++)

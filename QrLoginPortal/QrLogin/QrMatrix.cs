@@ -37,7 +37,7 @@ public sealed class QrMatrix
     // The generator polynomial for each number of error correction codewords in use (10 to 30), highest term first, as logs.
     private static readonly byte[]?[] Generators = new byte[31][];
 
-    // Mask patterns as bits, for coordinates below 64: Row[m * 64 + y] has bit x set where mask m flips (x, y); Column is the transpose.
+    // Mask patterns as bits, for coordinates below 64: MaskRows[m * 64 + y] has bit x set where mask m flips (x, y); MaskColumns is the transpose.
     private static readonly ulong[] MaskRows = new ulong[8 * 64];
     private static readonly ulong[] MaskColumns = new ulong[8 * 64];
 
@@ -104,6 +104,9 @@ public sealed class QrMatrix
 
     /// <summary>Whether the module in column <paramref name="x"/>, row <paramref name="y"/> is dark.</summary>
     public bool IsDark(int x, int y) => _modules[y * Size + x] != 0;
+
+    /// <summary>Row <paramref name="y"/>, one byte per module: 1 dark, 0 light.</summary>
+    public ReadOnlySpan<byte> Row(int y) => _modules.AsSpan(y * Size, Size);
 
     /// <summary>The code for <paramref name="text"/> at error correction level M.</summary>
     /// <exception cref="ArgumentException">The text does not fit in a QR code (version 40).</exception>
@@ -654,9 +657,19 @@ public sealed class QrMatrix
             }
         }
 
-        var mask = size <= 64 ? BestMaskNarrow(modules, function, size) : BestMaskWide(modules, function, size);
-        ApplyMask(modules, function, size, mask);
-        WriteFormat(modules, size, mask);
+        int mask;
+        if (size <= 64)
+        {
+            // The rows the winning mask was scored on are the final modules, format bits included.
+            mask = BestMaskNarrow(modules, function, size);
+        }
+        else
+        {
+            mask = BestMaskWide(modules, function, size);
+            ApplyMask(modules, function, size, mask);
+            WriteFormat(modules, size, mask);
+        }
+
         return new QrMatrix(version, mask, modules);
     }
 
@@ -724,7 +737,10 @@ public sealed class QrMatrix
 
     // ---- mask choice: the lowest penalty wins, the first of equals ----
 
-    /// <summary>Codes up to 64 modules wide (versions 1 to 11): every row and column is one ulong, bit x of row y is module (x, y).</summary>
+    /// <summary>
+    /// Codes up to 64 modules wide (versions 1 to 11): every row and column is one ulong, bit x of row y is module (x, y).
+    /// Leaves the modules masked by the winner, with its format bits.
+    /// </summary>
     private static int BestMaskNarrow(byte[] modules, byte[] function, int size)
     {
         Span<ulong> rows = stackalloc ulong[size];
@@ -735,24 +751,20 @@ public sealed class QrMatrix
         {
             for (var x = 0; x < size; x++)
             {
+                // Without branches: the modules are random, so branches on them would be mispredicted half the time.
                 var at = y * size + x;
-                if (modules[at] != 0)
-                {
-                    rows[y] |= 1UL << x;
-                    columns[x] |= 1UL << y;
-                }
-
-                if (function[at] == 0)
-                {
-                    dataRows[y] |= 1UL << x;
-                    dataColumns[x] |= 1UL << y;
-                }
+                ulong dark = modules[at], data = (uint)function[at] ^ 1;
+                rows[y] |= dark << x;
+                columns[x] |= dark << y;
+                dataRows[y] |= data << x;
+                dataColumns[x] |= data << y;
             }
         }
 
         var positions = FormatPositions(size);
         Span<ulong> maskedRows = stackalloc ulong[size];
         Span<ulong> maskedColumns = stackalloc ulong[size];
+        Span<ulong> bestRows = stackalloc ulong[size];
         var best = 0;
         var bestScore = int.MaxValue;
         for (var m = 0; m < 8; m++)
@@ -780,6 +792,17 @@ public sealed class QrMatrix
             {
                 bestScore = score;
                 best = m;
+                maskedRows.CopyTo(bestRows);
+            }
+        }
+
+        for (var y = 0; y < size; y++)
+        {
+            var row = bestRows[y];
+            var line = modules.AsSpan(y * size, size);
+            for (var x = 0; x < line.Length; x++)
+            {
+                line[x] = (byte)((row >> x) & 1);
             }
         }
 
