@@ -47,6 +47,38 @@ public sealed class RoundTripTests
         // Without it, Microsoft.Data.Sqlite answers a busy database by sleeping 150 ms and trying again.
         Assert.True(timeout >= 1_000, $"busy_timeout is {timeout} ms");
     }
+
+    [Fact]
+    public async Task APooledSqliteConnection_IsSetUpOnce_NotAgainOnEveryOpen()
+    {
+        // A pooled context opens its connection for every operation; the native connection behind it stays open in
+        // Microsoft.Data.Sqlite's pool, and with it what its first open set up.
+        using var database = new TestDatabase();
+        var pooled = database.ConnectionString.Replace("Pooling=False", "Pooling=True", StringComparison.Ordinal);
+        await using var db = new ApplicationDbContext(new DbContextOptionsBuilder<ApplicationDbContext>(database.Options).UseSqlite(pooled).Options);
+        await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)db.Database.GetDbConnection();
+        try
+        {
+            await using (var change = connection.CreateCommand())
+            {
+                change.CommandText = "PRAGMA busy_timeout=1234;";
+                await change.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            await db.Database.CloseConnectionAsync();
+            await db.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            await using var read = connection.CreateCommand();
+            read.CommandText = "PRAGMA busy_timeout;";
+
+            // Set again on this open, it would read 30,000: one more statement before every operation.
+            Assert.Equal(1234L, await read.ExecuteScalarAsync(TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
+    }
 #endif
 
     [Fact]
