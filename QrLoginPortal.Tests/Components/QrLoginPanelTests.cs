@@ -66,7 +66,7 @@ public sealed class QrLoginPanelTests : BunitContext
     }
 
     [Fact]
-    public async Task WaitingAndScanned_RenderNoChildComponents_YetKeepMudBlazorsTypography()
+    public async Task WaitingAndScanned_RenderNoChildComponents_YetKeepMudBlazorsLook()
     {
         // A waiting page holds its render tree in server memory for as long as it stays open: each child
         // component adds its own state and two frame buffers per page, so the texts are plain elements
@@ -84,6 +84,9 @@ public sealed class QrLoginPanelTests : BunitContext
         await _engine.Service.OpenAsync(lsi, "user-1", null);
 
         cut.WaitForAssertion(() => Assert.Equal("scanned", cut.Find(".qr-panel").GetAttribute("data-state")));
+        Assert.Empty(cut.FindComponents<IComponent>());
+        Assert.Equal("mud-icon-root mud-svg-icon mud-primary-text mud-icon-size-large", cut.Find(".qr-overlay svg").GetAttribute("class"));
+        Assert.Equal(2, cut.FindAll(".qr-overlay svg path").Count);
         Assert.Equal("Check your phone", cut.Find(".qr-overlay h6.mud-typography.mud-typography-h6").TextContent);
         Assert.Equal("Tap Approve there to sign in here.", cut.Find(".qr-overlay p.mud-typography.mud-typography-body2").TextContent);
         Assert.Contains("Code valid for", cut.Find("p.mud-typography.mud-typography-body2.qr-countdown-text").TextContent);
