@@ -1,6 +1,6 @@
 // The page's own scripts (Blazor, MudBlazor, the portal's), and on some pages MudBlazor's stylesheet, are
-// applied once the page has been painted, so a page the server has already rendered (the signed-in page after a QR sign-in, above all) shows
-// before ~270 KB of script is compiled and run. They are listed as inert
+// applied once the page has been painted, so a page the server has already rendered (the signed-in page after
+// a QR sign-in, above all) shows before ~270 KB of script is compiled and run. The scripts are listed as inert
 // <script type="text/x-after-paint"> elements and inserted here in document order (async = false).
 (() => {
     // The browser may offer to install the app (a returning phone whose service worker is already there)
