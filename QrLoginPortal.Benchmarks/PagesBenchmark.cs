@@ -91,6 +91,11 @@ public static class PagesBenchmark
         }
 
         Console.WriteLine($"managed heap per waiting page (least-squares slope, {readings[0].Pages}..{readings[^1].Pages} pages): {perPage / 1024.0:0.0} KB");
+        // Each step's own figure: how far one step strays from the fit. A full collection still leaves pooled buffers and
+        // caches that come and go with time rather than with pages, so one run's slope moves by several KB.
+        var steps = readings.Zip(readings.Skip(1)).Where(step => step.Second.Pages > step.First.Pages)
+            .Select(step => $"{step.First.Pages}..{step.Second.Pages}: {(step.Second.Heap - step.First.Heap) / (double)(step.Second.Pages - step.First.Pages) / 1024.0:0.0} KB");
+        Console.WriteLine($"  per page between readings: {string.Join(", ", steps)}");
         Console.WriteLine($"portal CPU over {idleSeconds} s idle: {idleWith:0.00} % of one core with {open} pages open ({stillWaiting} still waiting), {idleBefore:0.00} % with none");
         Console.WriteLine($"  (scaled to 1,000 pages: {(idleWith - idleBefore) * 1000.0 / Math.Max(1, open) + idleBefore:0.00} % of one core)");
     }
