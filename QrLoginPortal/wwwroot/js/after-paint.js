@@ -23,9 +23,31 @@
             }
         }
     };
+    // When an interactive page's circuit starts, Blazor's interactive <HeadOutlet> first renders without the page's
+    // <PageTitle> (that comes in the page's own render batch, a message later: dotnet/aspnetcore#68346), so for a
+    // moment the document has no title: the tab shows the address, a screen reader nothing. The title just removed is
+    // held (appended after the outlet, so the outlet's own <title> comes first) until a real one is back.
+    const keepTitle = (records) => {
+        const held = document.head.querySelector("title[data-held-title]");
+        if (document.head.querySelector("title:not([data-held-title])")) {
+            held?.remove();
+            return;
+        }
+        if (held) {
+            return;
+        }
+        const removed = records.flatMap((record) => [...record.removedNodes]).findLast((node) => node.nodeName === "TITLE");
+        if (removed?.textContent) {
+            const title = document.createElement("title");
+            title.dataset.heldTitle = "";
+            title.textContent = removed.textContent;
+            document.head.append(title);
+        }
+    };
     // Enhanced navigation may also put in a new <head>: the observer follows it.
-    const observer = new MutationObserver(() => {
+    const observer = new MutationObserver((records) => {
         watch();
+        keepTitle(records);
         if (stylesApplied) {
             applyStyles();
         }
