@@ -395,7 +395,11 @@ public sealed class QrLoginService(
 
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var found = await db.QrTransactions.AsNoTracking().Where(phoneCode.Matches()).Select(t => new { t.Id, t.MatchNumber }).SingleOrDefaultAsync(ct);
+        // One connection for the look-up and the change (each would otherwise open and close its own).
+        await db.Database.OpenConnectionAsync(ct);
+        var commands = QrTransactionCommands.For(db);
+        var found = await (phoneCode.Typed ? commands.FindByUserCode : commands.FindByLsi).SingleOrDefaultAsync(db,
+            new Dictionary<string, object?> { ["code"] = phoneCode.Hash }, row => new FoundCode(row.Get<Guid>(0), row.GetNullable<int>(1)), ct);
         var id = found?.Id;
         if (expectedId is not null && id != expectedId)
         {
@@ -425,15 +429,18 @@ public sealed class QrLoginService(
             var approverAgent = Truncate(userAgent, 512);
             // The ticket made with the code counts its 30 s from this approval, in the same update.
             DateTimeOffset? ticketExpiry = approve ? now + QrLoginDefaults.TicketLifetime : null;
-            changed = await notifier.CommitChangeAsync(db,
-                () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
-                    approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
-                        .SetProperty(t => t.UserId, userId)
-                        .SetProperty(t => t.KeepSignedIn, keepSignedIn)
-                        .SetProperty(t => t.ApproverIp, approverIp)
-                        .SetProperty(t => t.ApproverUserAgent, approverAgent)
-                        .SetProperty(t => t.TicketExpiresAt, ticketExpiry)
-                        .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
+            var answer = new Dictionary<string, object?>
+            {
+                ["id"] = foundId,
+                ["now"] = now,
+                ["to"] = approve ? QrTransactionState.Success : QrTransactionState.Failed,
+                ["user"] = userId,
+                ["keep"] = keepSignedIn,
+                ["ip"] = approverIp,
+                ["agent"] = approverAgent,
+                ["ticketExpiry"] = ticketExpiry,
+            };
+            changed = await notifier.CommitChangeAsync(db, async () => await commands.Answer.ExecuteAsync(db, answer, ct) == 1,
                 audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, (approve, typed) switch
                 {
                     (true, false) => null,
@@ -513,6 +520,8 @@ public sealed class QrLoginService(
     private PhoneCode? ParseCode(string? code, bool typed) => typed
         ? UserCodes.Normalize(code) is { } userCode ? new PhoneCode(_userCodeKey.Hash(userCode), Typed: true) : null
         : IsPlausibleSecret(code) ? new PhoneCode(Secrets.Hash(code), Typed: false) : null;
+
+    private sealed record FoundCode(Guid Id, int? MatchNumber);
 
     private readonly record struct PhoneCode(byte[] Hash, bool Typed)
     {
