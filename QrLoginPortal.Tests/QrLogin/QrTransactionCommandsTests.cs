@@ -56,6 +56,59 @@ public sealed class QrTransactionCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_ShowsAndMarksExactlyTheRowsTheAttemptableRuleNames()
+    {
+        var now = _engine.Clock.GetUtcNow();
+        var rows = new List<(string Lsi, Guid Id)>();
+        await using (var db = _engine.Database.CreateDbContext())
+        {
+            foreach (var state in States)
+            {
+                foreach (var secondsLeft in new[] { -1, 0, 1 })
+                {
+                    var lsi = $"lsi-{state}-{secondsLeft}";
+                    var row = Row(state, expiresAt: now.AddSeconds(secondsLeft), lsi);
+                    db.QrTransactions.Add(row);
+                    rows.Add((lsi, row.Id));
+                }
+            }
+
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        foreach (var (lsi, id) in rows)
+        {
+            var attemptable = await AskAsync(id, QrTransaction.AttemptableAt(now));
+
+            var shown = await Service.OpenAsync(lsi, "user-1", null);
+
+            Assert.Equal(attemptable, shown is not null);
+            Assert.Equal(attemptable ? now : null, (await RowAsync(id)).ScannedAt);
+        }
+    }
+
+    [Fact]
+    public async Task Open_ShowsWhatTheRowHolds()
+    {
+        var settings = await _engine.Settings.GetAsync(TestContext.Current.CancellationToken);
+        settings.NumberMatching = true;
+        Assert.Empty(await _engine.Settings.UpdateAsync(settings, "admin", "admin", null, ct: TestContext.Current.CancellationToken));
+        var created = await Service.CreateAsync(EngineFixture.Browser with { SignInPage = true });
+        _engine.Clock.Advance(TimeSpan.FromSeconds(3));
+
+        var shown = await Service.OpenAsync(created.Lsi, "user-1", null);
+        var again = await Service.OpenAsync(created.Lsi, "user-1", null);
+
+        Assert.NotNull(shown);
+        Assert.Equal((created.Id, EngineFixture.Browser.Ip, EngineFixture.Browser.UserAgent, created.CreatedAt, created.ExpiresAt),
+            (shown.Id, shown.RequesterIp, shown.RequesterUserAgent, shown.CreatedAt, shown.ExpiresAt));
+        Assert.Contains(created.MatchNumber!.Value, shown.NumberChoices!);
+        Assert.Equal(3, shown.NumberChoices!.Count);
+        Assert.Equal(shown.NumberChoices, again!.NumberChoices);
+        Assert.Equal(created.CreatedAt.AddSeconds(3), (await RowAsync(created.Id)).ScannedAt);
+    }
+
+    [Fact]
     public async Task Redeem_ConsumesExactlyTheRowsTheTicketRulesName()
     {
         var now = _engine.Clock.GetUtcNow();
