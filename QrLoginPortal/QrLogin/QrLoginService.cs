@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using QrLoginPortal.Audit;
@@ -169,15 +168,18 @@ public sealed class QrLoginService(
 
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var request = await db.QrTransactions.AsNoTracking()
-            .Where(phoneCode.Matches())
-            .Where(QrTransaction.AttemptableAt(now))
-            .Select(t => new { t.Id, t.RequesterIp, t.RequesterUserAgent, t.CreatedAt, t.ExpiresAt, t.ScannedAt, t.MatchChoices })
-            .SingleOrDefaultAsync(ct);
+        // One connection for the look-ups and the change (each would otherwise open and close its own).
+        await db.Database.OpenConnectionAsync(ct);
+        var commands = QrTransactionCommands.For(db);
+        var byCode = new Dictionary<string, object?> { ["code"] = phoneCode.Hash, ["now"] = now };
+        var request = await (phoneCode.Typed ? commands.FindAttemptableByUserCode : commands.FindAttemptableByLsi).SingleOrDefaultAsync(db, byCode,
+            row => new Shown(row.Get<Guid>(0), row.Get<string>(1), row.Get<string>(2), row.Get<DateTimeOffset>(3), row.Get<DateTimeOffset>(4),
+                row.GetNullable<DateTimeOffset>(5), row.Get<string>(6)), ct);
         if (request is null)
         {
             // A code that exists (expired, used, just taken by someone else) was not guessed: only unknown codes count.
-            if (!await db.QrTransactions.AnyAsync(phoneCode.Matches(), ct))
+            if (await (phoneCode.Typed ? commands.FindByUserCode : commands.FindByLsi).SingleOrDefaultAsync(db, byCode,
+                    row => new FoundCode(row.Get<Guid>(0), row.GetNullable<int>(1)), ct) is null)
             {
                 limiter.RecordFailure(source);
             }
@@ -193,10 +195,8 @@ public sealed class QrLoginService(
 
         if (request.ScannedAt is null)
         {
-            await notifier.CommitChangeAsync(db, async () => await db.QrTransactions
-                    .Where(t => t.Id == request.Id && t.ScannedAt == null)
-                    .Where(QrTransaction.AttemptableAt(now))
-                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.ScannedAt, now).SetProperty(t => t.UpdatedAt, now), ct) == 1,
+            await notifier.CommitChangeAsync(db, async () => await commands.MarkScanned.ExecuteAsync(db,
+                    new Dictionary<string, object?> { ["id"] = request.Id, ["now"] = now }, ct) == 1,
                 audit.Create(AuditTypes.QrScan, AuditOutcomes.Success, userId, request.Id.ToString(), ip, typed ? TypedNote : null),
                 new QrTransactionChanged(request.Id, QrTransactionState.Pending, Scanned: true, now), ct);
         }
@@ -395,7 +395,11 @@ public sealed class QrLoginService(
 
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var found = await db.QrTransactions.AsNoTracking().Where(phoneCode.Matches()).Select(t => new { t.Id, t.MatchNumber }).SingleOrDefaultAsync(ct);
+        // One connection for the look-up and the change (each would otherwise open and close its own).
+        await db.Database.OpenConnectionAsync(ct);
+        var commands = QrTransactionCommands.For(db);
+        var found = await (phoneCode.Typed ? commands.FindByUserCode : commands.FindByLsi).SingleOrDefaultAsync(db,
+            new Dictionary<string, object?> { ["code"] = phoneCode.Hash }, row => new FoundCode(row.Get<Guid>(0), row.GetNullable<int>(1)), ct);
         var id = found?.Id;
         if (expectedId is not null && id != expectedId)
         {
@@ -425,15 +429,18 @@ public sealed class QrLoginService(
             var approverAgent = Truncate(userAgent, 512);
             // The ticket made with the code counts its 30 s from this approval, in the same update.
             DateTimeOffset? ticketExpiry = approve ? now + QrLoginDefaults.TicketLifetime : null;
-            changed = await notifier.CommitChangeAsync(db,
-                () => QrTransaction.TryMoveAsync(db.QrTransactions.Where(t => t.Id == foundId).Where(QrTransaction.AttemptableAt(now)),
-                    approve ? QrTransactionState.Success : QrTransactionState.Failed, now, s => s
-                        .SetProperty(t => t.UserId, userId)
-                        .SetProperty(t => t.KeepSignedIn, keepSignedIn)
-                        .SetProperty(t => t.ApproverIp, approverIp)
-                        .SetProperty(t => t.ApproverUserAgent, approverAgent)
-                        .SetProperty(t => t.TicketExpiresAt, ticketExpiry)
-                        .SetProperty(t => t.ScannedAt, t => t.ScannedAt ?? now), ct),
+            var answer = new Dictionary<string, object?>
+            {
+                ["id"] = foundId,
+                ["now"] = now,
+                ["to"] = approve ? QrTransactionState.Success : QrTransactionState.Failed,
+                ["user"] = userId,
+                ["keep"] = keepSignedIn,
+                ["ip"] = approverIp,
+                ["agent"] = approverAgent,
+                ["ticketExpiry"] = ticketExpiry,
+            };
+            changed = await notifier.CommitChangeAsync(db, async () => await commands.Answer.ExecuteAsync(db, answer, ct) == 1,
                 audit.Create(type, AuditOutcomes.Success, userId, foundId.ToString(), ip, (approve, typed) switch
                 {
                     (true, false) => null,
@@ -514,14 +521,13 @@ public sealed class QrLoginService(
         ? UserCodes.Normalize(code) is { } userCode ? new PhoneCode(_userCodeKey.Hash(userCode), Typed: true) : null
         : IsPlausibleSecret(code) ? new PhoneCode(Secrets.Hash(code), Typed: false) : null;
 
-    private readonly record struct PhoneCode(byte[] Hash, bool Typed)
-    {
-        public Expression<Func<QrTransaction, bool>> Matches()
-        {
-            var hash = Hash;
-            return Typed ? t => t.UserCodeHash == hash : t => t.LsiHash == hash;
-        }
-    }
+    private sealed record FoundCode(Guid Id, int? MatchNumber);
+
+    /// <summary>What the phone's page shows of a transaction it may answer (<see cref="QrTransactionCommands.ShownToThePhone"/>).</summary>
+    private sealed record Shown(Guid Id, string? RequesterIp, string? RequesterUserAgent, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt,
+        DateTimeOffset? ScannedAt, string? MatchChoices);
+
+    private readonly record struct PhoneCode(byte[] Hash, bool Typed);
 
     internal static bool IsPlausibleSecret([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= MaxSecretInputLength;

@@ -37,9 +37,13 @@ public sealed class QrTicketService(
         var ticketHash = Secrets.Hash(ticket);
         var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var issued = await db.QrTransactions
-            .Where(t => t.Id == id && t.DsiHash == dsiHash && t.State == QrTransactionState.Success && t.ConsumedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.TicketHash, ticketHash).SetProperty(t => t.TicketExpiresAt, ticketExpiry), ct);
+        var issued = await QrTransactionCommands.For(db).IssueTicket.ExecuteAsync(db, new Dictionary<string, object?>
+        {
+            ["id"] = id,
+            ["dsi"] = dsiHash,
+            ["ticket"] = ticketHash,
+            ["ticketExpiry"] = ticketExpiry,
+        }, ct);
         return issued == 1 ? ticket : null;
     }
 
@@ -79,8 +83,8 @@ public sealed class QrTicketService(
 
         var now = clock.GetUtcNow();
         var ticketHash = Secrets.Hash(ticket);
-        var redeemed = await ConsumeAsync(rows => rows.Where(t => t.TicketHash == ticketHash && t.BrowserBindingHash == browserBindingHash
-                                                        && t.TicketExpiresAt > now), now, ip, details: null, ct);
+        var redeemed = await ConsumeAsync(commands => commands.RedeemTicket,
+            new Dictionary<string, object?> { ["ticket"] = ticketHash, ["binding"] = browserBindingHash, ["now"] = now }, ip, details: null, ct);
         if (redeemed is null)
         {
             await audit.WriteAsync(AuditTypes.QrRedeem, AuditOutcomes.Refused, ip: ip, details: "unknown, expired, used or foreign ticket", ct: ct);
@@ -102,33 +106,33 @@ public sealed class QrTicketService(
 
         var now = clock.GetUtcNow();
         var dsiHash = Secrets.Hash(dsi);
-        return await ConsumeAsync(rows => rows.Where(t => t.Id == id && t.DsiHash == dsiHash), now, ip, "claimed by an API client", ct);
+        return await ConsumeAsync(commands => commands.Claim, new Dictionary<string, object?> { ["id"] = id, ["dsi"] = dsiHash, ["now"] = now },
+            ip, "claimed by an API client", ct);
     }
 
     /// <summary>
-    /// Consumes the one approved, unconsumed transaction of <paramref name="which"/>, once (a compare-and-set), and
-    /// audits it in the same database transaction: a sign-in is never handed out without its audit row, and
-    /// one commit instead of two (issue 16). Null when nothing was consumed (the caller audits a refusal).
+    /// Consumes the one approved, unconsumed transaction <paramref name="which"/> names (<see cref="QrTransactionCommands.RedeemTicket"/>
+    /// or <see cref="QrTransactionCommands.Claim"/>), once: a compare-and-set that returns the row it consumed, and its audit row
+    /// in the same database transaction: a sign-in is never handed out without its audit row, and one commit instead of
+    /// two (issue 16). Null when nothing was consumed (the caller audits a refusal).
     /// </summary>
-    private async Task<RedeemedTicket?> ConsumeAsync(Func<IQueryable<QrTransaction>, IQueryable<QrTransaction>> which, DateTimeOffset now,
-        string? ip, string? details, CancellationToken ct)
+    private async Task<RedeemedTicket?> ConsumeAsync(Func<QrTransactionCommands, RowCommand<QrTransaction>> which,
+        IReadOnlyDictionary<string, object?> values, string? ip, string? details, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var approved = which(db.QrTransactions).Where(t => t.State == QrTransactionState.Success && t.ConsumedAt == null);
-        if (await approved.ExecuteUpdateAsync(s => s.SetProperty(t => t.ConsumedAt, now).SetProperty(t => t.UpdatedAt, now), ct) != 1)
+        var consumed = await which(QrTransactionCommands.For(db)).SingleOrDefaultAsync(db, values,
+            row => new RedeemedTicket(row.Get<Guid>(0), row.Get<string>(1)!, row.Get<bool>(2)), ct);
+        if (consumed is null)
         {
             return null;
         }
 
-        // In this database transaction, after the compare-and-set: the row this caller consumed.
-        var consumed = await which(db.QrTransactions).AsNoTracking()
-            .Select(t => new RedeemedTicket(t.Id, t.UserId!, t.KeepSignedIn))
-            .SingleAsync(ct);
-        db.AuditEvents.Add(audit.Create(AuditTypes.QrRedeem, AuditOutcomes.Success, consumed.UserId, consumed.TransactionId.ToString(), ip, details));
-        await db.SaveChangesAsync(ct);
+        var audited = audit.Create(AuditTypes.QrRedeem, AuditOutcomes.Success, consumed.UserId, consumed.TransactionId.ToString(), ip, details);
+        await RowInsert<AuditEvent>.For(db).InsertAsync(db, [audited], ct);
         await transaction.CommitAsync(ct);
+        AuditCounters.Committed(audited);
         return consumed;
     }
 }

@@ -90,3 +90,151 @@ internal sealed class RowInsert<T> where T : class
 
     private sealed record Column(string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter, bool Nullable);
 }
+
+/// <summary>
+/// One hand-written statement over <typeparamref name="T"/>'s table (a compare-and-set UPDATE, a look-up), built once
+/// per model from EF Core's mapping as <see cref="RowInsert{T}"/> is: table and column names quoted by the provider,
+/// each parameter typed, converted and sized as the column it is compared with or stored in, and run through EF
+/// Core's command pipeline (interceptors and logging see it). It skips what LINQ costs on every call (the expression
+/// tree, parameter extraction, the compiled-query cache look-up): on an approval and a redemption that was most of
+/// the CPU (issue 16). Only for statements whose text never changes; the values go in by parameter name.
+/// </summary>
+internal sealed class RowCommand<T> where T : class
+{
+    private readonly IRelationalCommand _command;
+    private readonly RelationalTypeMapping[] _returned;
+
+    private RowCommand(IRelationalCommand command, RelationalTypeMapping[] returned) => (_command, _returned) = (command, returned);
+
+    /// <summary>Builds the statement <paramref name="text"/> writes with the names and parameters <see cref="RowSql"/> hands it.</summary>
+    public static RowCommand<T> Build(DbContext db, Func<RowSql, string> text)
+    {
+        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
+        var sql = new RowSql(entity, db.GetService<ISqlGenerationHelper>(), db.GetService<IRelationalCommandBuilderFactory>().Create());
+        var statement = text(sql);
+        return new RowCommand<T>(sql.Builder.Append(statement).Build(), [.. sql.Returned]);
+    }
+
+    /// <summary>Runs the statement on <paramref name="db"/>'s connection (in its current transaction); returns the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(DbContext db, IReadOnlyDictionary<string, object?> values, CancellationToken ct)
+    {
+        var connection = db.GetService<IRelationalConnection>();
+        var command = Rent(connection);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(Parameters(db, connection, values), ct);
+        }
+        finally
+        {
+            connection.ReturnCommand(command);
+        }
+    }
+
+    /// <summary>
+    /// Runs the statement and reads the one row it returns (a SELECT, or an UPDATE ... RETURNING) with
+    /// <paramref name="read"/>; default when there is none.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">More than one row came back (as LINQ's SingleOrDefault).</exception>
+    public async Task<TResult?> SingleOrDefaultAsync<TResult>(DbContext db, IReadOnlyDictionary<string, object?> values,
+        Func<RowReader, TResult> read, CancellationToken ct)
+    {
+        var connection = db.GetService<IRelationalConnection>();
+        var command = Rent(connection);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(Parameters(db, connection, values), ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return default;
+            }
+
+            var result = read(new RowReader(reader.DbDataReader, _returned));
+            if (await reader.ReadAsync(ct))
+            {
+                throw new InvalidOperationException("The statement returned more than one row.");
+            }
+
+            return result;
+        }
+        finally
+        {
+            connection.ReturnCommand(command);
+        }
+    }
+
+    // A command keeps per-execution state (its reader), so the one built here is a template that each execution copies
+    // into the connection's own command, as EF Core does with the commands of its query cache.
+    private IRelationalCommand Rent(IRelationalConnection connection)
+    {
+        var command = connection.RentCommand();
+        command.PopulateFrom(_command);
+        return command;
+    }
+
+    private static RelationalCommandParameterObject Parameters(DbContext db, IRelationalConnection connection, IReadOnlyDictionary<string, object?> values) =>
+        new(connection, values, null, db, db.GetService<IRelationalCommandDiagnosticsLogger>());
+}
+
+/// <summary>What a <see cref="RowCommand{T}"/>'s text is written with: the provider's quoting and placeholders, from the model.</summary>
+internal sealed class RowSql(IEntityType entity, ISqlGenerationHelper sql, IRelationalCommandBuilder builder)
+{
+    private readonly StoreObjectIdentifier _table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+    private readonly HashSet<string> _parameters = [];
+
+    internal IRelationalCommandBuilder Builder => builder;
+    internal List<RelationalTypeMapping> Returned { get; } = [];
+
+    /// <summary>The table, quoted.</summary>
+    public string Table => sql.DelimitIdentifier(_table.Name, _table.Schema);
+
+    /// <summary>The column of <paramref name="property"/>, quoted.</summary>
+    public string Column(string property) => sql.DelimitIdentifier(Property(property).GetColumnName(_table)!);
+
+    /// <summary>
+    /// The placeholder of the value named <paramref name="name"/>, typed as <paramref name="property"/>'s column (its
+    /// converter, e.g. a DateTimeOffset stored as a number, applies); a name used again is the same parameter.
+    /// </summary>
+    public string Parameter(string name, string property)
+    {
+        if (_parameters.Add(name))
+        {
+            var column = Property(property);
+            builder.AddParameter(name, sql.GenerateParameterName(name), column.GetRelationalTypeMapping(), column.IsNullable);
+        }
+
+        return sql.GenerateParameterNamePlaceholder(name);
+    }
+
+    /// <summary>A constant as <paramref name="property"/>'s column stores it (converted, quoted), as EF Core writes a constant of a LINQ query.</summary>
+    public string Literal(string property, object value) => Property(property).GetRelationalTypeMapping().GenerateSqlLiteral(value);
+
+    /// <summary>The columns of <paramref name="properties"/>, quoted and comma-separated, read back in this order by <see cref="RowReader"/>.</summary>
+    public string Columns(params string[] properties)
+    {
+        Returned.AddRange(properties.Select(p => Property(p).GetRelationalTypeMapping()));
+        return string.Join(", ", properties.Select(Column));
+    }
+
+    private IProperty Property(string name) =>
+        entity.FindProperty(name) ?? throw new InvalidOperationException($"{entity.DisplayName()} has no property {name}.");
+}
+
+/// <summary>One row a <see cref="RowCommand{T}"/> returned, read back through each column's mapping (converters apply).</summary>
+internal readonly struct RowReader(System.Data.Common.DbDataReader reader, RelationalTypeMapping[] mappings)
+{
+    /// <summary>The value of the <paramref name="ordinal"/>th column named by <see cref="RowSql.Columns"/>; default for NULL.</summary>
+    public TValue? Get<TValue>(int ordinal)
+    {
+        if (reader.IsDBNull(ordinal))
+        {
+            return default;
+        }
+
+        return mappings[ordinal].Converter is { } converter
+            ? (TValue)converter.ConvertFromProvider(reader.GetValue(ordinal))!
+            : reader.GetFieldValue<TValue>(ordinal);
+    }
+
+    /// <summary>As <see cref="Get{TValue}"/> for a nullable value type: null for NULL.</summary>
+    public TValue? GetNullable<TValue>(int ordinal) where TValue : struct => reader.IsDBNull(ordinal) ? null : Get<TValue>(ordinal);
+}
