@@ -20,10 +20,14 @@ public static class SessionExtensions
             builder.Services.AddSingleton<PostgresSessionNotifier>();
             builder.Services.AddSingleton<QrLogin.IPostgresChannel>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
             builder.Services.AddSingleton<ISessionNotifier>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
+            // Asked lazily: the listener's channels include the notifier, which holds this cache.
+            builder.Services.AddSingleton(sp => new SessionCheckCache(sp.GetRequiredService<TimeProvider>(),
+                () => sp.GetRequiredService<QrLogin.PostgresListener>().Listening.IsCompletedSuccessfully));
         }
         else
         {
             builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
+            builder.Services.AddSingleton(sp => new SessionCheckCache(sp.GetRequiredService<TimeProvider>()));
         }
 
         builder.Services.AddSingleton<SessionStore>();
