@@ -162,6 +162,66 @@ public sealed class SessionCheckCacheTests(SessionCheckCacheTests.CountingPortal
         Assert.StartsWith("/login", next.Headers.Location!.PathAndQuery);
     }
 
+    [Fact]
+    public async Task StaticFilesAndBlazorsScriptList_AskForNoSession_WhileTheCircuitsNegotiationDoes()
+    {
+        // Nothing user-specific is served there: a signed-in load's favicon and /_blazor/initializers need no session check.
+        var userId = await portal.CreateUserAsync("checked-assets@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("checked-assets@test.local", PortalFactory.DemoPassword);
+        var queries = portal.Queries.Watch(Assert.Single(await Sessions.ListAsync(userId)).Id);
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/favicon.png")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/app.css")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/_blazor/initializers")).StatusCode);
+        Assert.Equal(0, queries.Count);
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.SendAsync(Negotiation(browser))).StatusCode);
+        Assert.Equal(1, queries.Count);
+    }
+
+    [Fact]
+    public async Task AfterSignOutEverywhere_AStaticFileIsStillServed_ButTheCircuitAndThePageRefuseTheCookie()
+    {
+        var userId = await portal.CreateUserAsync("checked-assets-ended@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("checked-assets-ended@test.local", PortalFactory.DemoPassword);
+        Assert.Contains("checked-assets-ended@test.local", await browser.GetPageAsync("/account"));
+
+        await Sessions.EndAllAsync(userId, "signed out everywhere", userId, null);
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/favicon.png")).StatusCode);
+        var negotiation = await browser.Http.SendAsync(Negotiation(browser));
+        // The circuit's negotiation still checks the session: it refuses the cookie and deletes it.
+        Assert.Contains(negotiation.Headers.GetValues("Set-Cookie"), c => c.Contains("Identity", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970", StringComparison.Ordinal));
+        var next = await browser.Http.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.StartsWith("/login", next.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task ALockedUsersCookie_GetsAStaticFile_ButNotThePage()
+    {
+        var userId = await portal.CreateUserAsync("checked-assets-locked@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("checked-assets-locked@test.local", PortalFactory.DemoPassword);
+        Assert.Contains("checked-assets-locked@test.local", await browser.GetPageAsync("/account"));
+
+        Assert.True((await portal.Services.GetRequiredService<UserAdmin>().LockAsync(await portal.AdminActorAsync(), userId)).Succeeded);
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/app.css")).StatusCode);
+        var next = await browser.Http.GetAsync("/account");
+        Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
+        Assert.StartsWith("/login", next.Headers.Location!.PathAndQuery);
+    }
+
+    private static HttpRequestMessage Negotiation(PortalFactory.BrowserClient browser)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");
+        request.Headers.Add("Origin", browser.Http.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        return request;
+    }
+
     // On PostgreSQL nothing is remembered until the node listens to the others.
     private Task HearsOtherNodesAsync() =>
 #if POSTGRES_TESTS
