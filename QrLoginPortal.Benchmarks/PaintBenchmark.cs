@@ -46,6 +46,9 @@ public static class PaintBenchmark
         var page = await context.NewPageAsync();
         var cdp = await context.NewCDPSessionAsync(page);
         await cdp.SendAsync("Performance.enable");
+        // Which requests of a load reach the portal (each one passes its middleware, authentication included).
+        var requests = new RequestCounter(portal.BaseUrl);
+        await requests.AttachAsync(cdp);
         var cpuBefore = default(ProcessCpu.Sample);
         var previous = new Dictionary<string, double>();
         for (var i = 0; i < warmUp + count; i++)
@@ -53,6 +56,7 @@ public static class PaintBenchmark
             if (i == warmUp)
             {
                 cpuBefore = ProcessCpu.Read(portal.Process.Id);
+                requests.Start();
             }
 
             await page.GotoAsync("/", new() { WaitUntil = WaitUntilState.Commit });
@@ -100,6 +104,7 @@ public static class PaintBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU per load (circuit start included): portal {(cpuAfter.PortalMs - cpuBefore.PortalMs) / count:0.0} ms, Chromium {(cpuAfter.ChromiumMs - cpuBefore.ChromiumMs) / count:0.0} ms"));
+        requests.Report(count);
         await page.CloseAsync();
 
         // The QR sign-in's form post lands in a document that often gets a renderer of its own (Chromium swaps the
@@ -130,5 +135,88 @@ public static class PaintBenchmark
         var sorted = values.Order().ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name,-50} {BrowserBenchmark.Percentile(sorted, 0.5),7:0.0} {BrowserBenchmark.Percentile(sorted, 0.9),7:0.0}"));
+    }
+
+    /// <summary>
+    /// Counts, from Chromium's network events, the requests that reached the portal (not served from the browser's
+    /// cache) by path, WebSockets included.
+    /// </summary>
+    private sealed class RequestCounter(string baseUrl)
+    {
+        private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _byPath = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+        private bool _counting;
+
+        public async Task AttachAsync(ICDPSession cdp)
+        {
+            cdp.Event("Network.requestWillBeSent").OnEvent += (_, e) => Note(e, sent: true);
+            cdp.Event("Network.requestServedFromCache").OnEvent += (_, e) => Note(e, sent: false);
+            cdp.Event("Network.webSocketCreated").OnEvent += (_, e) => Note(e, sent: true);
+            await cdp.SendAsync("Network.enable");
+        }
+
+        public void Start()
+        {
+            lock (_lock)
+            {
+                _pending.Clear();
+                _byPath.Clear();
+                _counting = true;
+            }
+        }
+
+        private void Note(JsonElement? e, bool sent)
+        {
+            if (e is not { } ev || !ev.TryGetProperty("requestId", out var idElement))
+            {
+                return;
+            }
+
+            var id = idElement.GetString()!;
+            lock (_lock)
+            {
+                if (!_counting)
+                {
+                    return;
+                }
+
+                if (!sent)
+                {
+                    // Counted when sent; a cached answer never reached the portal.
+                    if (_pending.Remove(id, out var cachedPath))
+                    {
+                        _byPath[cachedPath]--;
+                    }
+
+                    return;
+                }
+
+                var url = ev.TryGetProperty("request", out var request) ? request.GetProperty("url").GetString()! : ev.GetProperty("url").GetString()!;
+                var httpUrl = url.StartsWith("ws", StringComparison.Ordinal) ? "http" + url[2..] : url;
+                if (!httpUrl.StartsWith(baseUrl, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                var path = new Uri(httpUrl).AbsolutePath + (url.StartsWith("ws", StringComparison.Ordinal) ? " (WebSocket)" : "");
+                _pending[id] = path;
+                _byPath[path] = _byPath.GetValueOrDefault(path) + 1;
+            }
+        }
+
+        public void Report(int loads)
+        {
+            lock (_lock)
+            {
+                _counting = false;
+                var total = _byPath.Values.Sum();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"requests per load that reach the portal: {(double)total / loads:0.0}"));
+                foreach (var (path, n) in _byPath.Where(p => p.Value > 0).OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {(double)n / loads,5:0.0} {path}"));
+                }
+            }
+        }
     }
 }

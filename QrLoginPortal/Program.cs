@@ -85,12 +85,14 @@ app.UseChoosePasswordGate();
 app.UseRateLimiter();
 app.UseAntiforgery();
 
-app.MapStaticAssets();
+// Short-circuited: static files and Blazor's script list skip authentication and its session look-up (nothing user-specific).
+app.MapStaticAssets().WithoutSessionCheck();
 app.MapPortalHealth();
 app.MapDevelopmentDiagnostics();
 app.MapRazorComponents<App>()
     // SecurityHeaders already sends frame-ancestors 'none'; Blazor's own 'self' header would only add a second, weaker one.
-    .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null);
+    .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null)
+    .WithScriptListWithoutSessionCheck();
 app.MapAdditionalIdentityEndpoints();
 app.MapQrSignIn();
 app.MapAdminConsole();

@@ -11,9 +11,11 @@ namespace QrLoginPortal.Sessions;
 /// cause and the sending node: no secret, nothing about the browser. After a lost listening
 /// connection, every session of a user with a page here that ended meanwhile is told again.
 /// </summary>
+/// <param name="checks">This node's remembered session checks: forgotten for every end heard, and all of them after a gap in listening.</param>
 public sealed class PostgresSessionNotifier(
     IDbContextFactory<ApplicationDbContext> dbFactory,
-    ILogger<InProcessSessionNotifier> localLogger) : ISessionNotifier, QrLogin.IPostgresChannel
+    ILogger<InProcessSessionNotifier> localLogger,
+    SessionCheckCache? checks = null) : ISessionNotifier, QrLogin.IPostgresChannel
 {
     public const string ChannelName = "qrlogin_sessions";
 
@@ -41,6 +43,8 @@ public sealed class PostgresSessionNotifier(
         }
 
         Guid? sessionId = Guid.TryParse(parts[2], out var id) ? id : null;
+        // Whether or not a page here waits on this user: the next request of that session must ask the database.
+        checks?.Forget(parts[3]);
         if (_local.IsWaitedOn(parts[3]))
         {
             _local.PublishAsync(new SessionsEnded(parts[3], sessionId, (SessionEndCause)cause));
@@ -49,6 +53,8 @@ public sealed class PostgresSessionNotifier(
 
     public async Task OnListeningAgainAsync(DateTimeOffset since, CancellationToken ct)
     {
+        // Ends committed while this node was not listening were not heard: nothing remembered from before counts.
+        checks?.ForgetAll();
         var users = _local.WaitedOn.ToList();
         if (users.Count == 0)
         {

@@ -36,12 +36,28 @@ public sealed class SessionEndingUserManager(
         var stampChanged = entry.State != EntityState.Detached
                            && !string.Equals(entry.Property(u => u.SecurityStamp).OriginalValue, user.SecurityStamp, StringComparison.Ordinal);
         var result = await base.UpdateUserAsync(user);
+        if (result.Succeeded)
+        {
+            // A lock is saved before its sessions are ended: this node's remembered checks must not outlast it.
+            sessions.ForgetChecks(user.Id);
+        }
+
         if (result.Succeeded && stampChanged)
         {
             await sessions.EndAllAsync(user.Id, "security stamp changed", null, null, ct: CancellationToken);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A deleted account's sessions end first, so its other browsers (on every node) are refused on their next request
+    /// and their open pages told, as when its stamp changes.
+    /// </summary>
+    public override async Task<IdentityResult> DeleteAsync(ApplicationUser user)
+    {
+        await sessions.EndAllAsync(user.Id, "account deleted", user.Id, null, ct: CancellationToken);
+        return await base.DeleteAsync(user);
     }
 
     /// <summary>Puts this manager where Identity's would be, whichever is registered first.</summary>

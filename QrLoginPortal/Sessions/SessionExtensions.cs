@@ -20,10 +20,14 @@ public static class SessionExtensions
             builder.Services.AddSingleton<PostgresSessionNotifier>();
             builder.Services.AddSingleton<QrLogin.IPostgresChannel>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
             builder.Services.AddSingleton<ISessionNotifier>(sp => sp.GetRequiredService<PostgresSessionNotifier>());
+            // Asked lazily: the listener's channels include the notifier, which holds this cache.
+            builder.Services.AddSingleton(sp => new SessionCheckCache(sp.GetRequiredService<TimeProvider>(),
+                () => sp.GetRequiredService<QrLogin.PostgresListener>().Listening.IsCompletedSuccessfully));
         }
         else
         {
             builder.Services.AddSingleton<ISessionNotifier, InProcessSessionNotifier>();
+            builder.Services.AddSingleton(sp => new SessionCheckCache(sp.GetRequiredService<TimeProvider>()));
         }
 
         builder.Services.AddSingleton<SessionStore>();
@@ -50,6 +54,49 @@ public static class SessionExtensions
             options.Events.OnSigningOut = OnSigningOutAsync;
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Runs these endpoints as soon as routing finds them, before authentication: static files serve nothing
+    /// user-specific, so they need no cookie check and no session look-up (issue 16). Anything that does need
+    /// the user (a page, <c>/_blazor</c>'s negotiation and WebSocket, the API) still goes through both.
+    /// </summary>
+    public static TBuilder WithoutSessionCheck<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.ShortCircuit();
+        return builder;
+    }
+
+    /// <summary>
+    /// The same for Blazor's list of script initializers (<c>/_blazor/initializers</c>, the same for everyone, fetched by
+    /// every page that starts a circuit); the circuit's own endpoints keep their checks.
+    /// </summary>
+    public static RazorComponentsEndpointConventionBuilder WithScriptListWithoutSessionCheck(this RazorComponentsEndpointConventionBuilder builder)
+    {
+        new ScriptListOnly(builder).ShortCircuit();
+        return builder;
+    }
+
+    private sealed class ScriptListOnly(IEndpointConventionBuilder inner) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention) => inner.Add(b =>
+        {
+            if (IsScriptList(b))
+            {
+                convention(b);
+            }
+        });
+
+        public void Finally(Action<EndpointBuilder> finallyConvention) => inner.Finally(b =>
+        {
+            if (IsScriptList(b))
+            {
+                finallyConvention(b);
+            }
+        });
+
+        private static bool IsScriptList(EndpointBuilder endpoint) =>
+            endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route } && route.Trim('/') == "_blazor/initializers";
     }
 
     private static async Task OnSigningInAsync(CookieSigningInContext context)

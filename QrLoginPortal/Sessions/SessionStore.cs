@@ -17,8 +17,9 @@ public sealed record SessionView(Guid Id, string UserId, DateTimeOffset CreatedA
 /// </summary>
 /// <param name="signInNotices">Told of every session that starts (it mails a notice for QR sign-ins); optional for engine-only tests.</param>
 /// <param name="notifier">Told of every ended session, so the open pages of that browser leave at once; optional for engine-only tests.</param>
+/// <param name="checks">This node's memory of sessions found open (each end here forgets them); without it every check asks the database.</param>
 public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFactory, AuditLog audit, TimeProvider clock,
-    NewSignInNotices? signInNotices = null, ISessionNotifier? notifier = null)
+    NewSignInNotices? signInNotices = null, ISessionNotifier? notifier = null, SessionCheckCache? checks = null)
 {
     /// <summary>The claim that carries the session id inside the authentication cookie.</summary>
     public const string SessionClaim = "qrl:sid";
@@ -53,6 +54,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     /// <param name="securityStamp">When given (a bearer token carries the one it was issued with), the user's stamp must still be it.</param>
     public async Task<bool> TouchAsync(Guid sessionId, string userId, string? securityStamp = null, CancellationToken ct = default)
     {
+        // Every request of a signed-in browser comes here: one found open moments ago is not asked for again.
+        if (checks is not null && checks.IsKnownOpen(sessionId, userId, securityStamp))
+        {
+            return true;
+        }
+
+        var generation = checks?.Generation ?? 0;
         var now = clock.GetUtcNow();
         var staleBefore = now - LastSeenGranularity;
         var notLockedByAdmin = ApplicationUser.NotLockedByAdmin();
@@ -69,8 +77,13 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
                 Stamp = db.Users.Where(u => u.Id == userId).Select(u => u.SecurityStamp ?? "").FirstOrDefault(),
             })
             .SingleOrDefaultAsync(ct);
-        if (session is null || session.EndedAt is not null || session.Locked
-            || (securityStamp is not null && session.Stamp != securityStamp))
+        if (session is null || session.EndedAt is not null || session.Locked)
+        {
+            return false;
+        }
+
+        checks?.Remember(generation, sessionId, userId, session.Stamp ?? "", now);
+        if (securityStamp is not null && session.Stamp != securityStamp)
         {
             return false;
         }
@@ -152,6 +165,9 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     // by any other browser matches nothing and is not spent.
     private static byte[] SsoKey(string token, byte[] browserBindingHash) =>
         System.Security.Cryptography.SHA256.HashData([.. browserBindingHash, .. QrLogin.Secrets.Hash(token)]);
+
+    /// <summary>Forgets this node's remembered checks of <paramref name="userId"/>'s sessions (the user changed).</summary>
+    public void ForgetChecks(string userId) => checks?.Forget(userId);
 
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {
@@ -257,6 +273,12 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
             }
 
             await transaction.CommitAsync(ct);
+        }
+
+        // Before returning: the next request of an ended session, here, is refused.
+        foreach (var user in told.Select(t => t.UserId).Distinct(StringComparer.Ordinal))
+        {
+            checks?.Forget(user);
         }
 
         if (notifier is not null)
