@@ -91,7 +91,8 @@ public sealed class QrTransaction
     /// <summary>
     /// The one way a transaction leaves PENDING: a single compare-and-set update of <paramref name="rows"/>
     /// (already narrowed to one transaction and its further conditions) that also stamps the time;
-    /// true when this caller moved it, false when it was no longer pending (someone else won).
+    /// true when this caller moved it, false when it was no longer pending (someone else won). The phone's answer, the
+    /// hot path, is the same compare-and-set written once in SQL (<see cref="QrTransactionCommands.Answer"/>, issue 16).
     /// </summary>
     /// <param name="also">Further columns the same update sets (who approved, from where).</param>
     internal static async Task<bool> TryMoveAsync(IQueryable<QrTransaction> rows, QrTransactionState to, DateTimeOffset now,
