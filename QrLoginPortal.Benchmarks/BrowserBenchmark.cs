@@ -132,6 +132,19 @@ public static partial class BrowserBenchmark
             await using var desktopContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
             await desktopContext.AddInitScriptAsync(DesktopProbe);
             var desktop = await desktopContext.NewPageAsync();
+            // The redemption POST's own timing from Chromium's network stack (its redirect's answer).
+            var redemption = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var desktopCdp = await desktopContext.NewCDPSessionAsync(desktop);
+            desktopCdp.Event("Network.requestWillBeSent").OnEvent += (_, e) =>
+            {
+                if (e is { } ev && ev.TryGetProperty("redirectResponse", out var redirect)
+                    && redirect.GetProperty("url").GetString()!.EndsWith("/qr/signin", StringComparison.Ordinal)
+                    && redirect.TryGetProperty("timing", out var timing))
+                {
+                    redemption.TrySetResult(timing.Clone());
+                }
+            };
+            await desktopCdp.SendAsync("Network.enable");
             await desktop.GotoAsync("/login");
             var link = desktop.Locator("a.qr-link");
             await link.WaitForAsync();
@@ -152,10 +165,17 @@ public static partial class BrowserBenchmark
                             ?? throw new InvalidOperationException("the phone recorded no Approve click");
             var phoneJson = await phone.EvaluateAsync<string>(ReadPhoneTimings);
             var portalCpu = portalPid == 0 ? double.NaN : ProcessCpu.Read(portalPid).PortalMs - cpuBefore.PortalMs;
+            var post = await redemption.Task.WaitAsync(TimeSpan.FromSeconds(30));
             if (i >= warmUp)
             {
                 samples.Add(Steps.From(double.Parse(clickText, CultureInfo.InvariantCulture), JsonDocument.Parse(json).RootElement,
-                    JsonDocument.Parse(phoneJson).RootElement) with { PortalCpuMs = portalCpu });
+                    JsonDocument.Parse(phoneJson).RootElement) with
+                {
+                    PortalCpuMs = portalCpu,
+                    // Offsets from the request's start: until it is sent (connection, queue), and sent -> the redirect's headers.
+                    RedeemUntilSent = post.GetProperty("sendEnd").GetDouble(),
+                    RedeemServer = post.GetProperty("receiveHeadersEnd").GetDouble() - post.GetProperty("sendEnd").GetDouble(),
+                });
             }
         }
 
@@ -174,6 +194,8 @@ public static partial class BrowserBenchmark
         Row("  desktop shows \"approved\" -> phone's answer starts", samples.Select(s => s.ApprovedToPhoneAnswer));
         Row("\"approved\" -> the ticket form's navigation starts", samples.Select(s => s.ApprovedToNavigation));
         Row("POST /qr/signin -> its redirect answered", samples.Select(s => s.RedeemRequest));
+        Row("  POST started -> sent (Chromium: connection, queue)", samples.Select(s => s.RedeemUntilSent));
+        Row("  POST sent -> its redirect's headers (portal)", samples.Select(s => s.RedeemServer));
         Row("redirect -> signed-in page's response starts", samples.Select(s => s.RedirectToResponse));
         Row("response start -> response end", samples.Select(s => s.ResponseBody));
         Row("response end -> DOMContentLoaded (scripts)", samples.Select(s => s.ResponseEndToDomContentLoaded));
@@ -232,6 +254,12 @@ public static partial class BrowserBenchmark
 
         /// <summary>The phone sent its Approve with fetch and kept its page; false for a plain form post (a navigation).</summary>
         public bool PhoneInPlace { get; init; }
+
+        /// <summary>The redemption POST from its start until Chromium had sent it (connection, queueing).</summary>
+        public double RedeemUntilSent { get; init; } = double.NaN;
+
+        /// <summary>The redemption POST from sent until its redirect's headers arrived: the portal's time, on loopback.</summary>
+        public double RedeemServer { get; init; } = double.NaN;
 
         public static Steps From(double clickAt, JsonElement t, JsonElement phone)
         {

@@ -74,6 +74,33 @@ public sealed class ApprovalInPlaceInTheBrowserTests(BrowserFixture fixture) : B
     }
 
     [Fact]
+    public async Task Approve_WhenTheRequestCannotBeSent_SaysSo_AndLetsThePersonTapAgain()
+    {
+        var (desktop, phone) = await ScanAsync();
+        await phone.RouteAsync("**/qr/**", route => route.Request.Method == "POST" ? route.AbortAsync() : route.ContinueAsync());
+
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(phone.Locator("[data-send-failed]")).ToContainTextAsync("could not be sent");
+        await Expect(phone.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToBeEnabledAsync();
+        await phone.UnrouteAllAsync();
+        await ApproveAndWaitForSignInAsync(phone, desktop, "/");
+        await Expect(phone.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Approved");
+    }
+
+    [Fact]
+    public async Task Approve_AfterThePhoneWasSignedOut_GoesToTheSignInPage_AsThePlainPostWould()
+    {
+        var (desktop, phone) = await ScanAsync();
+        await phone.Context.ClearCookiesAsync();
+
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(phone).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login\\?ReturnUrl="));
+        await Expect(desktop.Locator(".qr-overlay")).ToContainTextAsync("Check your phone");
+    }
+
+    [Fact]
     public async Task Approve_WithoutScripts_IsThePlainFormPost_AndTheDesktopSignsIn()
     {
         var desktop = await NewDesktopPageAsync();

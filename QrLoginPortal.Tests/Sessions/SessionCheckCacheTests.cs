@@ -163,6 +163,39 @@ public sealed class SessionCheckCacheTests(SessionCheckCacheTests.CountingPortal
     }
 
     [Fact]
+    public async Task ASignedInPage_AsksForItsSessionOnce()
+    {
+        // The cookie's check, and the layout's "Admin" link for someone who is no administrator: one look-up.
+        await HearsOtherNodesAsync();
+        var userId = await portal.CreateUserAsync("checked-page@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("checked-page@test.local", PortalFactory.DemoPassword);
+        var queries = portal.Queries.Watch(Assert.Single(await Sessions.ListAsync(userId)).Id);
+
+        var page = await browser.GetPageAsync("/");
+
+        Assert.DoesNotContain("href=\"admin\"", page);
+        Assert.Equal(1, queries.Count);
+    }
+
+    [Fact]
+    public async Task AnAdministrator_SeesTheAdminLink_UntilTheRoleIsGone()
+    {
+        var userId = await portal.CreateUserAsync("checked-admin-link@test.local", admin: true);
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("checked-admin-link@test.local", PortalFactory.DemoPassword);
+        Assert.Contains("href=\"admin\"", await browser.GetPageAsync("/"));
+
+        // Taken away behind Identity's back (no stamp change): the cookie still names the role, the live check does not.
+        await using (var db = await portal.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        {
+            await db.UserRoles.Where(ur => ur.UserId == userId).ExecuteDeleteAsync();
+        }
+
+        Assert.DoesNotContain("href=\"admin\"", await browser.GetPageAsync("/"));
+    }
+
+    [Fact]
     public async Task StaticFilesAndBlazorsScriptList_AskForNoSession_WhileTheCircuitsNegotiationDoes()
     {
         // Nothing user-specific is served there: a signed-in load's favicon and /_blazor/initializers need no session check.

@@ -36,7 +36,22 @@ public sealed class SessionBearerTokens(IOptionsMonitor<BearerTokenOptions> opti
     }
 
     public static void AddScheme(AuthenticationBuilder authentication) =>
-        authentication.AddBearerToken(Scheme, options => options.BearerTokenExpiration = Lifetime);
+        authentication.AddBearerToken(Scheme, options =>
+        {
+            options.BearerTokenExpiration = Lifetime;
+            // API clients send OpenIddict's JWTs to endpoints that also try this scheme. Ours are data-protected
+            // base64url, never dotted: a dotted one is not ours, and trying to unprotect it only threw and caught.
+            options.Events.OnMessageReceived = context =>
+            {
+                if (context.Request.Headers.Authorization.ToString() is { } header
+                    && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Contains('.', StringComparison.Ordinal))
+                {
+                    context.NoResult();
+                }
+
+                return Task.CompletedTask;
+            };
+        });
 
     public static bool IsBearer(ClaimsPrincipal principal) => principal.Identities.Any(i => i.AuthenticationType == Scheme && i.IsAuthenticated);
 }

@@ -171,6 +171,12 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
 
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {
+        // Found open moments ago and not ended since (every end forgets it): still open.
+        if (checks is not null && checks.IsKnownOpen(sessionId, userId, null))
+        {
+            return true;
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.UserSessions.Where(s => s.Id == sessionId && s.UserId == userId).AnyAsync(UserSession.IsOpen, ct);
     }
