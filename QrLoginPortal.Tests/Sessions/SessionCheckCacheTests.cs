@@ -248,6 +248,29 @@ public sealed class SessionCheckCacheTests(SessionCheckCacheTests.CountingPortal
         Assert.StartsWith("/login", next.Headers.Location!.PathAndQuery);
     }
 
+    [Fact]
+    public async Task AnAdminAction_AsksTheDatabase_EvenForASessionRememberedOpen()
+    {
+        await HearsOtherNodesAsync();
+        var userId = await portal.CreateUserAsync("checked-admin-action@test.local", admin: true);
+        var actor = await portal.ActorAsync(userId, "checked-admin-action@test.local");
+        var sessionId = actor.SessionId!.Value;
+        Assert.True(await Sessions.TouchAsync(sessionId, userId));
+        Assert.True(await portal.Services.GetRequiredService<AdminGuard>().IsAdminNowAsync(actor));
+
+        // Ended where this node's memory did not hear of it (another node whose notification was lost).
+        await using (var db = await portal.Services.GetRequiredService<IDbContextFactory<ApplicationDbContext>>().CreateDbContextAsync())
+        {
+            Assert.Equal(1, await db.UserSessions.Where(s => s.Id == sessionId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, DateTimeOffset.UtcNow)));
+        }
+
+        // A page's own checks may still answer from memory for the rest of its lifetime; an admin action may not.
+        Assert.True(await Sessions.IsActiveOrRecentlyCheckedAsync(sessionId, userId));
+        Assert.False(await Sessions.IsActiveAsync(sessionId, userId));
+        Assert.False(await portal.Services.GetRequiredService<AdminGuard>().IsAdminNowAsync(actor));
+    }
+
     private static HttpRequestMessage Negotiation(PortalFactory.BrowserClient browser)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/_blazor/negotiate?negotiateVersion=1");

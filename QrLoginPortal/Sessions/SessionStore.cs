@@ -169,14 +169,17 @@ public sealed class SessionStore(IDbContextFactory<ApplicationDbContext> dbFacto
     /// <summary>Forgets this node's remembered checks of <paramref name="userId"/>'s sessions (the user changed).</summary>
     public void ForgetChecks(string userId) => checks?.Forget(userId);
 
+    /// <summary>
+    /// Whether the session is open, asked of this node's remembered checks first: found open moments ago and not ended
+    /// since (every end forgets it). For what a page does on its own (a new circuit's check, the periodic revalidation);
+    /// an admin action or ending a browser asks the database (<see cref="IsActiveAsync"/>).
+    /// </summary>
+    public Task<bool> IsActiveOrRecentlyCheckedAsync(Guid sessionId, string userId, CancellationToken ct = default) =>
+        checks is not null && checks.IsKnownOpen(sessionId, userId, null) ? Task.FromResult(true) : IsActiveAsync(sessionId, userId, ct);
+
+    /// <summary>Whether the session is open, asked of the database.</summary>
     public async Task<bool> IsActiveAsync(Guid sessionId, string userId, CancellationToken ct = default)
     {
-        // Found open moments ago and not ended since (every end forgets it): still open.
-        if (checks is not null && checks.IsKnownOpen(sessionId, userId, null))
-        {
-            return true;
-        }
-
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.UserSessions.Where(s => s.Id == sessionId && s.UserId == userId).AnyAsync(UserSession.IsOpen, ct);
     }

@@ -35,7 +35,7 @@ internal sealed class IdentityRevalidatingAuthenticationStateProvider(
         var sessions = scope.ServiceProvider.GetRequiredService<SessionStore>();
         return Guid.TryParse(principal.FindFirstValue(SessionStore.SessionClaim), out var sessionId)
                && principal.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId
-               && await sessions.IsActiveAsync(sessionId, userId, cancellationToken);
+               && await sessions.IsActiveOrRecentlyCheckedAsync(sessionId, userId, cancellationToken);
     }
 
     private async Task<bool> ValidateSecurityStampAsync(UserManager<ApplicationUser> userManager, ClaimsPrincipal principal)
