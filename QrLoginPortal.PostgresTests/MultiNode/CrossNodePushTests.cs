@@ -286,14 +286,7 @@ public sealed class CrossNodePushTests : IDisposable
         return told.Task;
     }
 
-    private static async Task TerminateAsync(int processId)
-    {
-        await using var connection = new NpgsqlConnection(PostgresCluster.Instance.AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", connection);
-        command.Parameters.AddWithValue("pid", processId);
-        Assert.Equal(true, await command.ExecuteScalarAsync());
-    }
+    private static async Task TerminateAsync(int processId) => Assert.True(await PostgresCluster.Instance.TerminateBackendAsync(processId));
 
     public void Dispose()
     {

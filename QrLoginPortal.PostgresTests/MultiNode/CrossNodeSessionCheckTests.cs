@@ -89,14 +89,7 @@ public sealed class CrossNodeSessionCheckTests : IDisposable
     private static Task ListeningAsync(params PortalFactory[] nodes) =>
         Task.WhenAll(nodes.Select(n => n.Services.GetRequiredService<PostgresListener>().Listening)).WaitAsync(Guard);
 
-    private static async Task TerminateAsync(int processId)
-    {
-        await using var connection = new NpgsqlConnection(PostgresCluster.Instance.AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", connection);
-        command.Parameters.AddWithValue("pid", processId);
-        Assert.Equal(true, await command.ExecuteScalarAsync());
-    }
+    private static async Task TerminateAsync(int processId) => Assert.True(await PostgresCluster.Instance.TerminateBackendAsync(processId));
 
     public void Dispose()
     {

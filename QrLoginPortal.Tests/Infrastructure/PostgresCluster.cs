@@ -96,6 +96,16 @@ public sealed class PostgresCluster
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Ends one server process (a node's listening connection), as a dropped connection would; true when it was ended.</summary>
+    public async Task<bool> TerminateBackendAsync(int processId)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid)", connection);
+        command.Parameters.AddWithValue("pid", processId);
+        return await command.ExecuteScalarAsync() is true;
+    }
+
     private static string? FindBinaries()
     {
         const string root = "/usr/lib/postgresql";

@@ -20,26 +20,31 @@ public sealed class QrTransactionCommandsTests : IDisposable
 
     private static readonly QrTransactionState[] States = Enum.GetValues<QrTransactionState>();
 
+    /// <summary>One row per state that expires a second before, at and a second after <paramref name="now"/>, each with its own lsi.</summary>
+    private async Task<List<(string Lsi, Guid Id)>> AddEveryStateAroundExpiryAsync(DateTimeOffset now)
+    {
+        var rows = new List<(string Lsi, Guid Id)>();
+        await using var db = _engine.Database.CreateDbContext();
+        foreach (var state in States)
+        {
+            foreach (var secondsLeft in new[] { -1, 0, 1 })
+            {
+                var lsi = $"lsi-{state}-{secondsLeft}";
+                var row = Row(state, expiresAt: now.AddSeconds(secondsLeft), lsi);
+                db.QrTransactions.Add(row);
+                rows.Add((lsi, row.Id));
+            }
+        }
+
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        return rows;
+    }
+
     [Fact]
     public async Task Approve_MovesExactlyTheRowsTheAttemptableRuleNames()
     {
         var now = _engine.Clock.GetUtcNow();
-        var rows = new List<(string Lsi, Guid Id)>();
-        await using (var db = _engine.Database.CreateDbContext())
-        {
-            foreach (var state in States)
-            {
-                foreach (var secondsLeft in new[] { -1, 0, 1 })
-                {
-                    var lsi = $"lsi-{state}-{secondsLeft}";
-                    var row = Row(state, expiresAt: now.AddSeconds(secondsLeft), lsi);
-                    db.QrTransactions.Add(row);
-                    rows.Add((lsi, row.Id));
-                }
-            }
-
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        var rows = await AddEveryStateAroundExpiryAsync(now);
 
         foreach (var (lsi, id) in rows)
         {
@@ -59,22 +64,7 @@ public sealed class QrTransactionCommandsTests : IDisposable
     public async Task Open_ShowsAndMarksExactlyTheRowsTheAttemptableRuleNames()
     {
         var now = _engine.Clock.GetUtcNow();
-        var rows = new List<(string Lsi, Guid Id)>();
-        await using (var db = _engine.Database.CreateDbContext())
-        {
-            foreach (var state in States)
-            {
-                foreach (var secondsLeft in new[] { -1, 0, 1 })
-                {
-                    var lsi = $"lsi-{state}-{secondsLeft}";
-                    var row = Row(state, expiresAt: now.AddSeconds(secondsLeft), lsi);
-                    db.QrTransactions.Add(row);
-                    rows.Add((lsi, row.Id));
-                }
-            }
-
-            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        }
+        var rows = await AddEveryStateAroundExpiryAsync(now);
 
         foreach (var (lsi, id) in rows)
         {
