@@ -28,20 +28,6 @@ public abstract class AdminPageTestContext : BunitContext
     /// <summary>Every database command the services behind the page sent.</summary>
     protected CommandCounter PageCommands { get; } = new();
 
-    protected sealed class CommandCounter : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override System.Data.Common.DbCommand CommandCreated(Microsoft.EntityFrameworkCore.Diagnostics.CommandEndEventData eventData,
-            System.Data.Common.DbCommand result)
-        {
-            Interlocked.Increment(ref _count);
-            return result;
-        }
-    }
-
     private sealed class CountingDbFactory(DbContextOptions<ApplicationDbContext> options) : IDbContextFactory<ApplicationDbContext>
     {
         public ApplicationDbContext CreateDbContext() => new(options);

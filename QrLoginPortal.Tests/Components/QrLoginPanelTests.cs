@@ -396,20 +396,6 @@ public sealed class QrLoginPanelTests : BunitContext
         Assert.Equal(QrLoginPortal.QrLogin.AttemptResult.NotAvailable, await _engine.Service.ApproveAsync(lsi, "user-1", false, null, null));
     }
 
-    private sealed class CommandCounter : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override System.Data.Common.DbCommand CommandCreated(Microsoft.EntityFrameworkCore.Diagnostics.CommandEndEventData eventData,
-            System.Data.Common.DbCommand result)
-        {
-            Interlocked.Increment(ref _count);
-            return result;
-        }
-    }
-
     private sealed class CountingDbFactory(TestDatabase database, CommandCounter counter) : IDbContextFactory<QrLoginPortal.Data.ApplicationDbContext>
     {
         public QrLoginPortal.Data.ApplicationDbContext CreateDbContext() =>
