@@ -45,5 +45,9 @@ public sealed class EngineFixture : IDisposable
     public static readonly QrRequester Browser = new("203.0.113.10", "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36",
         new byte[32]);
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        Service.Dispose();
+        Database.Dispose();
+    }
 }

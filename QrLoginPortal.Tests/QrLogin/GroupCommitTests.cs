@@ -92,6 +92,33 @@ public sealed class GroupCommitTests : IDisposable
             (await check.AuditEvents.Where(e => e.Type == AuditTypes.QrCreate).Select(e => e.Subject).ToListAsync(TestContext.Current.CancellationToken)).Order());
     }
 
+    [Fact]
+    public async Task TheWriter_KeepsItsConnectionFromBatchToBatch_AndAfterAFailedBatch_StartsOnAFreshOne()
+    {
+        var opened = new OpenedConnections();
+        var failing = new FailingAuditInsert();
+        var factory = new PooledDbContextFactory<ApplicationDbContext>(
+            new DbContextOptionsBuilder<ApplicationDbContext>(_engine.Database.Options).AddInterceptors(opened, failing).Options);
+        using var writer = new QrCreationWriter(factory, _engine.Notifier);
+        var (first, second, lost, third) = (Row(), Row(), Row(), Row());
+
+        await Write(writer, first);
+        await Write(writer, second);
+        Assert.Equal(1, opened.Count);
+
+        // The audit row of a lone create fails after its transaction row went in: nothing of it is kept.
+        failing.FailNext();
+        await Assert.ThrowsAsync<DbUpdateException>(() => Write(writer, lost));
+        await Write(writer, third);
+        Assert.Equal(2, opened.Count);
+
+        await using var check = _engine.Database.CreateDbContext();
+        Assert.Equal(new[] { first.Id, second.Id, third.Id }.Order(),
+            (await check.QrTransactions.Select(t => t.Id).ToListAsync(TestContext.Current.CancellationToken)).Order());
+        Assert.Equal(new[] { first.Id, second.Id, third.Id }.Select(id => id.ToString()).Order(),
+            (await check.AuditEvents.Where(e => e.Type == AuditTypes.QrCreate).Select(e => e.Subject).ToListAsync(TestContext.Current.CancellationToken)).Order());
+    }
+
     private Task Write(QrCreationWriter writer, QrTransaction row) =>
         writer.WriteAsync(row, _engine.Audit.Create(AuditTypes.QrCreate, AuditOutcomes.Success, subject: row.Id.ToString()),
             new QrTransactionChanged(row.Id, QrTransactionState.Pending, Scanned: false, row.CreatedAt));
@@ -109,6 +136,36 @@ public sealed class GroupCommitTests : IDisposable
             UpdatedAt = now,
             ExpiresAt = now.AddMinutes(2),
         };
+    }
+
+    /// <summary>Counts the connections the contexts open.</summary>
+    private sealed class OpenedConnections : DbConnectionInterceptor
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _count);
+            return Task.CompletedTask;
+        }
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>Fails the next INSERT of audit rows when asked, as a database refusing it would.</summary>
+    private sealed class FailingAuditInsert : DbCommandInterceptor
+    {
+        private int _fail;
+
+        public void FailNext() => Volatile.Write(ref _fail, 1);
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+            command.CommandText.Contains("AuditEvents", StringComparison.Ordinal) && Interlocked.Exchange(ref _fail, 0) == 1
+                ? throw new InvalidOperationException("The audit row could not be written.")
+                : ValueTask.FromResult(result);
     }
 
     /// <summary>Counts commits, and holds the next one when asked until released (a commit under way).</summary>

@@ -20,7 +20,7 @@ public sealed class QrLoginService(
     AuditLog audit,
     TimeProvider clock,
     ILogger<QrLoginService> logger,
-    UserCodeKey? userCodeKey = null)
+    UserCodeKey? userCodeKey = null) : IDisposable
 {
     private const int MaxSecretInputLength = 256;
 
@@ -31,6 +31,9 @@ public sealed class QrLoginService(
 
     /// <summary>Creates waiting for the commit under way to end, to go in the next one together (for tests).</summary>
     internal int CreatesWaitingForCommit => _creations.Waiting;
+
+    /// <summary>Closes the connection the creates are written on (the container disposes the engine at shutdown).</summary>
+    public void Dispose() => _creations.Dispose();
 
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
