@@ -48,6 +48,7 @@ public sealed class EngineFixture : IDisposable
     public void Dispose()
     {
         Service.Dispose();
+        Tickets.Dispose();
         Database.Dispose();
     }
 }

@@ -138,22 +138,6 @@ public sealed class GroupCommitTests : IDisposable
         };
     }
 
-    /// <summary>Counts the connections the contexts open.</summary>
-    private sealed class OpenedConnections : DbConnectionInterceptor
-    {
-        private int _count;
-
-        public int Count => Volatile.Read(ref _count);
-
-        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _count);
-            return Task.CompletedTask;
-        }
-
-        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Interlocked.Increment(ref _count);
-    }
-
     /// <summary>Fails the next INSERT of audit rows when asked, as a database refusing it would.</summary>
     private sealed class FailingAuditInsert : DbCommandInterceptor
     {

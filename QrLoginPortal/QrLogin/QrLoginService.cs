@@ -29,11 +29,18 @@ public sealed class QrLoginService(
 
     private readonly QrCreationWriter _creations = new(dbFactory, notifier);
 
+    // The pending count, the phone's scan and its answer run on contexts whose connections stay open (issue 16).
+    private readonly OpenContexts _contexts = new(dbFactory);
+
     /// <summary>Creates waiting for the commit under way to end, to go in the next one together (for tests).</summary>
     internal int CreatesWaitingForCommit => _creations.Waiting;
 
-    /// <summary>Closes the connection the creates are written on (the container disposes the engine at shutdown).</summary>
-    public void Dispose() => _creations.Dispose();
+    /// <summary>Closes the connections the engine keeps open (the container disposes the engine at shutdown).</summary>
+    public void Dispose()
+    {
+        _creations.Dispose();
+        _contexts.Dispose();
+    }
 
     /// <summary>Creates a PENDING transaction with fresh secrets from the settings in force.</summary>
     /// <exception cref="QrLoginDisabledException">QR sign-in is switched off.</exception>
@@ -57,8 +64,8 @@ public sealed class QrLoginService(
         limiter.CountCreation(requester.Ip);
         await capacity.ReserveAsync(async token =>
         {
-            await using var counting = await dbFactory.CreateDbContextAsync(token);
-            return await counting.QrTransactions.CountAsync(QrTransaction.AttemptableAt(clock.GetUtcNow()), token);
+            await using var counting = await _contexts.RentAsync(token);
+            return await counting.Db.QrTransactions.CountAsync(QrTransaction.AttemptableAt(clock.GetUtcNow()), token);
         }, ct);
 
         // A short lsi can collide with a row still kept for its retention period: draw again.
@@ -170,9 +177,9 @@ public sealed class QrLoginService(
         }
 
         var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One connection for the look-ups and the change (each would otherwise open and close its own).
-        await db.Database.OpenConnectionAsync(ct);
+        // One open connection for the look-ups and the change, kept open for the next operation.
+        await using var lease = await _contexts.RentAsync(ct);
+        var db = lease.Db;
         var commands = QrTransactionCommands.For(db);
         var byCode = new Dictionary<string, object?> { ["code"] = phoneCode.Hash, ["now"] = now };
         var request = await (phoneCode.Typed ? commands.FindAttemptableByUserCode : commands.FindAttemptableByLsi).SingleOrDefaultAsync(db, byCode,
@@ -397,9 +404,9 @@ public sealed class QrLoginService(
         }
 
         var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One connection for the look-up and the change (each would otherwise open and close its own).
-        await db.Database.OpenConnectionAsync(ct);
+        // One open connection for the look-up and the change, kept open for the next operation.
+        await using var lease = await _contexts.RentAsync(ct);
+        var db = lease.Db;
         var commands = QrTransactionCommands.For(db);
         var found = await (phoneCode.Typed ? commands.FindByUserCode : commands.FindByLsi).SingleOrDefaultAsync(db,
             new Dictionary<string, object?> { ["code"] = phoneCode.Hash }, row => new FoundCode(row.Get<Guid>(0), row.GetNullable<int>(1)), ct);

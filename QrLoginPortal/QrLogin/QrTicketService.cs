@@ -12,8 +12,14 @@ public sealed class QrTicketService(
     IDbContextFactory<ApplicationDbContext> dbFactory,
     QrSettingsStore settingsStore,
     AuditLog audit,
-    TimeProvider clock)
+    TimeProvider clock) : IDisposable
 {
+    // Tickets are issued and redeemed on contexts whose connections stay open (issue 16).
+    private readonly OpenContexts _contexts = new(dbFactory);
+
+    /// <summary>Closes the connections kept open (the container disposes the service at shutdown).</summary>
+    public void Dispose() => _contexts.Dispose();
+
     /// <summary>
     /// For the browser holding the dsi of an approved, unconsumed transaction: a one-time ticket that
     /// an HTTP endpoint exchanges for the authentication cookie. A new ticket replaces the previous one.
@@ -36,7 +42,8 @@ public sealed class QrTicketService(
         var ticket = Secrets.NewToken();
         var ticketHash = Secrets.Hash(ticket);
         var ticketExpiry = now + QrLoginDefaults.TicketLifetime;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var lease = await _contexts.RentAsync(ct);
+        var db = lease.Db;
         var issued = await QrTransactionCommands.For(db).IssueTicket.ExecuteAsync(db, new Dictionary<string, object?>
         {
             ["id"] = id,
@@ -119,8 +126,8 @@ public sealed class QrTicketService(
     private async Task<RedeemedTicket?> ConsumeAsync(Func<QrTransactionCommands, RowCommand<QrTransaction>> which,
         IReadOnlyDictionary<string, object?> values, string? ip, string? details, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.Database.AutoSavepointsEnabled = false;
+        await using var lease = await _contexts.RentAsync(ct);
+        var db = lease.Db;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var consumed = await which(QrTransactionCommands.For(db)).SingleOrDefaultAsync(db, values,
             row => new RedeemedTicket(row.Get<Guid>(0), row.Get<string>(1)!, row.Get<bool>(2)), ct);
