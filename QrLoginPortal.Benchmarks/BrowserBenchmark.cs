@@ -47,6 +47,27 @@ public static partial class BrowserBenchmark
         })();
         """;
 
+    // Server split (issue 16, approvepush): in the login document, when the desktop's circuit last received a WebSocket
+    // message before its panel turned "approved" (the render batch that did it: Blazor applies a batch in the task that
+    // received it). Splits the push into the portal and the network, and the desktop browser applying it.
+    private const string PushProbe = """
+        (() => {
+          if (!location.pathname.startsWith('/login')) return;
+          const Native = window.WebSocket;
+          window.WebSocket = class extends Native {
+            constructor(...args) { super(...args); this.addEventListener('message', () => { window.__qrbenchPushAt = performance.timeOrigin + performance.now(); }); }
+          };
+          new MutationObserver(() => {
+            const panel = document.querySelector('.qr-panel');
+            const marks = JSON.parse(sessionStorage.getItem('qrbench') || '{}');
+            if (panel && panel.getAttribute('data-state') === 'approved' && !('push' in marks) && window.__qrbenchPushAt) {
+              marks.push = window.__qrbenchPushAt;
+              sessionStorage.setItem('qrbench', JSON.stringify(marks));
+            }
+          }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+        })();
+        """;
+
     private const string PhoneProbe = """
         addEventListener('click', (e) => {
           if (e.target.closest && e.target.closest('button') && /Approve/.test(e.target.closest('button').textContent)) {
@@ -131,6 +152,7 @@ public static partial class BrowserBenchmark
         {
             await using var desktopContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
             await desktopContext.AddInitScriptAsync(DesktopProbe);
+            await desktopContext.AddInitScriptAsync(PushProbe);
             var desktop = await desktopContext.NewPageAsync();
             // The redemption POST's own timing from Chromium's network stack (its redirect's answer).
             var redemption = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -168,14 +190,14 @@ public static partial class BrowserBenchmark
             var post = await redemption.Task.WaitAsync(TimeSpan.FromSeconds(30));
             if (i >= warmUp)
             {
-                samples.Add(Steps.From(double.Parse(clickText, CultureInfo.InvariantCulture), JsonDocument.Parse(json).RootElement,
+                samples.Add((Steps.From(double.Parse(clickText, CultureInfo.InvariantCulture), JsonDocument.Parse(json).RootElement,
                     JsonDocument.Parse(phoneJson).RootElement) with
                 {
                     PortalCpuMs = portalCpu,
                     // Offsets from the request's start: until it is sent (connection, queue), and sent -> the redirect's headers.
                     RedeemUntilSent = post.GetProperty("sendEnd").GetDouble(),
                     RedeemServer = post.GetProperty("receiveHeadersEnd").GetDouble() - post.GetProperty("sendEnd").GetDouble(),
-                });
+                }).WithPush(JsonDocument.Parse(json).RootElement, JsonDocument.Parse(phoneJson).RootElement));
             }
         }
 
@@ -192,6 +214,9 @@ public static partial class BrowserBenchmark
         Row("  phone's request sent -> its answer starts (server)", samples.Select(s => s.PhoneServer));
         Row("  phone's request sent -> desktop shows \"approved\"", samples.Select(s => s.PhoneRequestToApproved));
         Row("  desktop shows \"approved\" -> phone's answer starts", samples.Select(s => s.ApprovedToPhoneAnswer));
+        // Server split: the push, from the phone's request to the desktop's WebSocket, and the desktop applying it.
+        Row("  phone's request sent -> desktop receives the push (portal)", samples.Select(s => s.PhoneRequestToPush));
+        Row("  desktop receives the push -> shows \"approved\" (browser)", samples.Select(s => s.PushToApproved));
         Row("\"approved\" -> the ticket form's navigation starts", samples.Select(s => s.ApprovedToNavigation));
         Row("POST /qr/signin -> its redirect answered", samples.Select(s => s.RedeemRequest));
         Row("  POST started -> sent (Chromium: connection, queue)", samples.Select(s => s.RedeemUntilSent));
@@ -254,6 +279,28 @@ public static partial class BrowserBenchmark
 
         /// <summary>The phone sent its Approve with fetch and kept its page; false for a plain form post (a navigation).</summary>
         public bool PhoneInPlace { get; init; }
+
+        /// <summary>The phone's request sent until the desktop's circuit received the batch that showed "approved" (portal and loopback).</summary>
+        public double PhoneRequestToPush { get; init; } = double.NaN;
+
+        /// <summary>That batch received until the desktop's panel showed "approved" (the desktop's browser applying it).</summary>
+        public double PushToApproved { get; init; } = double.NaN;
+
+        /// <summary>With the push split from the desktop's marks and the phone's timings (NaN when the push was not seen).</summary>
+        public Steps WithPush(JsonElement desktop, JsonElement phone)
+        {
+            var marks = desktop.GetProperty("marks");
+            if (!marks.TryGetProperty("push", out var push) || !marks.TryGetProperty("approved", out var approved))
+            {
+                return this;
+            }
+
+            return this with
+            {
+                PhoneRequestToPush = push.GetDouble() - phone.GetProperty("requestStart").GetDouble(),
+                PushToApproved = approved.GetDouble() - push.GetDouble(),
+            };
+        }
 
         /// <summary>The redemption POST from its start until Chromium had sent it (connection, queueing).</summary>
         public double RedeemUntilSent { get; init; } = double.NaN;

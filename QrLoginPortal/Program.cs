@@ -8,6 +8,7 @@ using QrLoginPortal.Badges;
 using QrLoginPortal.Components;
 using QrLoginPortal.Components.Account;
 using QrLoginPortal.Components.Layout;
+using QrLoginPortal.Components.QrLogin;
 using QrLoginPortal.Data;
 using QrLoginPortal.Email;
 using QrLoginPortal.Oidc;
@@ -84,6 +85,8 @@ app.UseAuthorization();
 app.UseChoosePasswordGate();
 app.UseRateLimiter();
 app.UseAntiforgery();
+// After every check above (session, [Authorize], rate limit, antiforgery): the phone's Approve is decided before its page renders.
+app.UseApprovalDecisions();
 
 // Short-circuited: static files and Blazor's script list skip authentication and its session look-up (nothing user-specific).
 app.MapStaticAssets().WithoutSessionCheck();
