@@ -27,6 +27,9 @@ public sealed class BenchmarkSmokeTests(BrowserFixture fixture) : BrowserTestBas
                 s.ClickToPhoneRequest, s.PhoneServer, s.PhoneRequestToApproved, s.ApprovedToPhoneAnswer];
             Assert.All(steps, step => Assert.True(double.IsFinite(step), $"a step is {step}: {s}"));
             Assert.True(s.ClickToPaint >= s.ClickToApproved, s.ToString());
+            // The signed-in heading's paint (Element Timing, valid in place too) is seen, and the path is told.
+            Assert.True(double.IsFinite(s.ClickToHeadingPainted) && s.ClickToHeadingPainted >= s.ClickToApproved, s.ToString());
+            Assert.False(s.SignedInInPlace, s.ToString());
             // The phone's request is read from its fetch: the approval page answers in place (ApproveSignIn.razor.js).
             Assert.True(s.PhoneInPlace, s.ToString());
         });
