@@ -10,11 +10,11 @@ namespace QrLoginPortal.QrLogin;
 /// step (issue 16: Microsoft.Data.Sqlite registers EF Core's SQL functions again on the pooled native connection at
 /// every open and removes them at every close). Only a context left as it was rented comes back here: no
 /// transaction, nothing tracked, its connection open; anything else (a failed or broken connection) is disposed,
-/// and the next operation starts on a fresh one.
+/// and the next operation starts on a fresh one, as it does after <see cref="Lease.Discard"/>.
 /// </summary>
-internal sealed class OpenContexts(IDbContextFactory<ApplicationDbContext> dbFactory) : IDisposable
+internal sealed class OpenContexts(IDbContextFactory<ApplicationDbContext> dbFactory, int maxIdle = OpenContexts.MaxIdle) : IDisposable
 {
-    /// <summary>Most idle contexts kept (each holds a connection): beyond, a returned one is disposed.</summary>
+    /// <summary>Most idle contexts kept by default (each holds a connection): beyond, a returned one is disposed.</summary>
     internal const int MaxIdle = 4;
 
     private readonly Lock _gate = new();
@@ -59,15 +59,15 @@ internal sealed class OpenContexts(IDbContextFactory<ApplicationDbContext> dbFac
         }
     }
 
-    private async ValueTask ReturnAsync(ApplicationDbContext db)
+    private async ValueTask ReturnAsync(ApplicationDbContext db, bool discarded)
     {
-        if (db.Database.CurrentTransaction is null && !db.ChangeTracker.HasChanges()
+        if (!discarded && db.Database.CurrentTransaction is null && !db.ChangeTracker.HasChanges()
             && db.Database.GetDbConnection().State == System.Data.ConnectionState.Open)
         {
             db.ChangeTracker.Clear();
             lock (_gate)
             {
-                if (!_disposed && _idle.Count < MaxIdle)
+                if (!_disposed && _idle.Count < maxIdle)
                 {
                     _idle.Push(db);
                     return;
@@ -96,10 +96,14 @@ internal sealed class OpenContexts(IDbContextFactory<ApplicationDbContext> dbFac
     public sealed class Lease(OpenContexts owner, ApplicationDbContext db) : IAsyncDisposable
     {
         private int _returned;
+        private bool _discarded;
 
         public ApplicationDbContext Db { get; } = db;
 
+        /// <summary>Closes the context when the lease ends instead of keeping it (its operation failed).</summary>
+        public void Discard() => _discarded = true;
+
         // Once: a context handed back twice would serve two operations at a time.
-        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _returned, 1) == 0 ? owner.ReturnAsync(Db) : ValueTask.CompletedTask;
+        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _returned, 1) == 0 ? owner.ReturnAsync(Db, _discarded) : ValueTask.CompletedTask;
     }
 }

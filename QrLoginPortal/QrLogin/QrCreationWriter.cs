@@ -14,17 +14,14 @@ namespace QrLoginPortal.QrLogin;
 /// The writer keeps one context with its connection open from batch to batch (only one batch is written at a time):
 /// renting a context and opening and closing its connection for every batch took about a third of a lone create's
 /// CPU (issue 16: SQLite's pooled connection registers EF Core's functions again at each open). A batch that fails
-/// drops that context, so the next batch, or the row-by-row retry, starts on a fresh connection.
+/// discards that context, so the next batch, or the row-by-row retry, starts on a fresh connection.
 /// </summary>
 internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> dbFactory, ITransactionNotifier notifier) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Queue<Creation> _queue = new();
+    private readonly OpenContexts _context = new(dbFactory, maxIdle: 1);
     private bool _writing;
-    private bool _disposed;
-
-    // Used only by the batch under way (_writing), so by one thread at a time; null until the first batch and after a failed one.
-    private ApplicationDbContext? _db;
 
     /// <summary>How many creates wait for the batch under way (for tests).</summary>
     internal int Waiting
@@ -69,11 +66,6 @@ internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> d
             if (_queue.Count == 0)
             {
                 _writing = false;
-                if (_disposed)
-                {
-                    DropConnection();
-                }
-
                 return;
             }
         }
@@ -132,7 +124,8 @@ internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> d
     private async Task CommitAsync(List<Creation> batch)
     {
         // Not the callers' tokens: a batch holds other callers' rows too.
-        var db = _db ??= await OpenAsync();
+        await using var lease = await _context.RentAsync(CancellationToken.None);
+        var db = lease.Db;
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync();
@@ -148,7 +141,7 @@ internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> d
         catch
         {
             // Whatever failed (a row, or the connection itself), the next batch starts on a fresh connection.
-            DropConnection();
+            lease.Discard();
             throw;
         }
 
@@ -158,41 +151,8 @@ internal sealed class QrCreationWriter(IDbContextFactory<ApplicationDbContext> d
         }
     }
 
-    private async Task<ApplicationDbContext> OpenAsync()
-    {
-        var db = await dbFactory.CreateDbContextAsync();
-        try
-        {
-            // All or nothing per batch: a savepoint per statement would only cost round trips.
-            db.Database.AutoSavepointsEnabled = false;
-            await db.Database.OpenConnectionAsync();
-            return db;
-        }
-        catch
-        {
-            await db.DisposeAsync();
-            throw;
-        }
-    }
-
-    private void DropConnection()
-    {
-        _db?.Dispose();
-        _db = null;
-    }
-
     /// <summary>Closes the writer's connection now, or when the batch under way ends.</summary>
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _disposed = true;
-            if (!_writing)
-            {
-                DropConnection();
-            }
-        }
-    }
+    public void Dispose() => _context.Dispose();
 
     private sealed class Creation(QrTransaction row, AuditEvent audit, QrTransactionChanged change)
         : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
