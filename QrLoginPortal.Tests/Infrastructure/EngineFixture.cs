@@ -1,8 +1,12 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using QrLoginPortal.Accounts;
 using QrLoginPortal.Audit;
+using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
 
 namespace QrLoginPortal.Tests.Infrastructure;
@@ -22,8 +26,16 @@ public sealed class EngineFixture : IDisposable
         Capacity = new QrCapacity(new AttemptLimiter(QrCapacity.Creations, () => QrCapacity.LimitsOf(EngineOptions), Counters), Options.Create(EngineOptions));
         Tickets = new QrTicketService(Database, Settings, Audit, Clock);
         Sweeper = new QrSweeper(Database, Notifier, Audit, Options.Create(EngineOptions), Clock, NullLogger<QrSweeper>.Instance);
-        Service = new QrLoginService(Database, Settings, new ApproverRoles(Database), Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
+        Service = ServiceOn(Database);
     }
+
+    /// <summary>A context factory on this database whose contexts carry <paramref name="interceptors"/> (counting or failing commands).</summary>
+    public PooledDbContextFactory<ApplicationDbContext> FactoryWith(params IInterceptor[] interceptors) =>
+        new(new DbContextOptionsBuilder<ApplicationDbContext>(Database.Options).AddInterceptors(interceptors).Options);
+
+    /// <summary>The engine wired as <see cref="Service"/> is, on the contexts of <paramref name="factory"/>.</summary>
+    public QrLoginService ServiceOn(IDbContextFactory<ApplicationDbContext> factory) =>
+        new(factory, Settings, new ApproverRoles(factory), Notifier, Limiter, Capacity, Audit, Clock, NullLogger<QrLoginService>.Instance);
 
     public TestDatabase Database { get; }
     public FakeTimeProvider Clock { get; }

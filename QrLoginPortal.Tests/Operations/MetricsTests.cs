@@ -62,10 +62,7 @@ public sealed partial class MetricsTests(PortalFactory portal) : IClassFixture<P
     {
         // Wired as the portal wires it: the engine's contexts carry the interceptor that counts saved audit rows.
         using var engine = new EngineFixture();
-        var factory = new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<ApplicationDbContext>(
-            new DbContextOptionsBuilder<ApplicationDbContext>(engine.Database.Options).AddInterceptors(new AuditedEventMetrics()).Options);
-        var service = new QrLoginService(factory, engine.Settings, new QrLoginPortal.Accounts.ApproverRoles(factory), engine.Notifier, engine.Limiter, engine.Capacity,
-            engine.Audit, engine.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<QrLoginService>.Instance);
+        var service = engine.ServiceOn(engine.FactoryWith(new AuditedEventMetrics()));
         using var counted = new MineCounted();
 
         var created = await service.CreateAsync(EngineFixture.Browser);

@@ -25,15 +25,14 @@ public sealed class GroupCommitTests : IDisposable
     private readonly PooledDbContextFactory<ApplicationDbContext> _factory;
 
     public GroupCommitTests() =>
-        _factory = new(new DbContextOptionsBuilder<ApplicationDbContext>(_engine.Database.Options).AddInterceptors(_commits).Options);
+        _factory = _engine.FactoryWith(_commits);
 
     public void Dispose() => _engine.Dispose();
 
     [Fact]
     public async Task CreatesArrivingWhileACreateCommits_AreCommittedTogether_EachWithItsAuditRow_AndToldAfterTheCommit()
     {
-        var engine = new QrLoginService(_factory, _engine.Settings, new ApproverRoles(_factory), _engine.Notifier, _engine.Limiter, _engine.Capacity,
-            _engine.Audit, _engine.Clock, NullLogger<QrLoginService>.Instance);
+        var engine = _engine.ServiceOn(_factory);
         var told = new List<QrTransactionChanged>();
         using var watching = _engine.Notifier.SubscribeAll(change =>
         {
@@ -97,8 +96,7 @@ public sealed class GroupCommitTests : IDisposable
     {
         var opened = new OpenedConnections();
         var failing = new FailingAuditInsert();
-        var factory = new PooledDbContextFactory<ApplicationDbContext>(
-            new DbContextOptionsBuilder<ApplicationDbContext>(_engine.Database.Options).AddInterceptors(opened, failing).Options);
+        var factory = _engine.FactoryWith(opened, failing);
         using var writer = new QrCreationWriter(factory, _engine.Notifier);
         var (first, second, lost, third) = (Row(), Row(), Row(), Row());
 

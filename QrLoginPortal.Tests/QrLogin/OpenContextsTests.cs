@@ -22,15 +22,14 @@ public sealed class OpenContextsTests : IDisposable
     private readonly PooledDbContextFactory<ApplicationDbContext> _factory;
 
     public OpenContextsTests() =>
-        _factory = new(new DbContextOptionsBuilder<ApplicationDbContext>(_engine.Database.Options).AddInterceptors(_opened).Options);
+        _factory = _engine.FactoryWith(_opened);
 
     public void Dispose() => _engine.Dispose();
 
     [Fact]
     public async Task AWholeApproval_AfterTheFirst_OpensNoConnection()
     {
-        using var service = new QrLoginService(_factory, _engine.Settings, new ApproverRoles(_factory), _engine.Notifier, _engine.Limiter,
-            _engine.Capacity, _engine.Audit, _engine.Clock, NullLogger<QrLoginService>.Instance);
+        using var service = _engine.ServiceOn(_factory);
         using var tickets = new QrTicketService(_factory, _engine.Settings, _engine.Audit, _engine.Clock);
         await ApproveAndRedeemAsync(service, tickets);
         var openedByTheFirst = _opened.Count;
