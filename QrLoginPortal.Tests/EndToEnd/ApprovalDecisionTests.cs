@@ -22,19 +22,8 @@ public sealed class ApprovalDecisionTests(ApprovalDecisionTests.LayoutWatchingPo
     [InlineData("deny", QrTransactionState.Failed)]
     public async Task TheWaitingBrowser_IsTold_BeforeTheApprovalPageRendersItsLayout(string decision, QrTransactionState told)
     {
-        using var browser = portal.CreateBrowser();
-        await browser.GetPageAsync("/login");
-        var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.10",
-            browser.Http.DefaultRequestHeaders.UserAgent.ToString(), Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
-        using var phone = portal.CreateBrowser();
-        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
-        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
-        using var _ = portal.Notifier.Subscribe(created.Id, change =>
-        {
-            portal.Events.Add($"push {change.State}");
-            return Task.CompletedTask;
-        });
-        portal.Events.Clear();
+        using var waiting = await WaitingCodeAsync();
+        var (created, phone, page) = (waiting.Created, waiting.Phone, waiting.Page);
 
         var answer = await phone.PostFormAsync($"/qr/{created.Lsi}", page, "qr-approval", new Dictionary<string, string> { ["Decision"] = decision });
 
@@ -49,19 +38,8 @@ public sealed class ApprovalDecisionTests(ApprovalDecisionTests.LayoutWatchingPo
     [Fact]
     public async Task ThePhonesAnswer_IsRenderedOnlyAfterThePushsQueuedSendsHadTheirTurn()
     {
-        using var browser = portal.CreateBrowser();
-        await browser.GetPageAsync("/login");
-        var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.10",
-            browser.Http.DefaultRequestHeaders.UserAgent.ToString(), Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
-        using var phone = portal.CreateBrowser();
-        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
-        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
-        using var _ = portal.Notifier.Subscribe(created.Id, change =>
-        {
-            portal.Events.Add($"push {change.State}");
-            return Task.CompletedTask;
-        });
-        portal.Events.Clear();
+        using var waiting = await WaitingCodeAsync();
+        var (created, phone, page) = (waiting.Created, waiting.Phone, waiting.Page);
 
         await phone.PostFormAsync($"/qr/{created.Lsi}", page, "qr-approval", new Dictionary<string, string> { ["Decision"] = "approve" });
 
@@ -73,6 +51,36 @@ public sealed class ApprovalDecisionTests(ApprovalDecisionTests.LayoutWatchingPo
         Assert.True(pushed >= 0 && layout > pushed, string.Join(", ", events));
         Assert.True(events[pushed..layout].Count(e => e == RequeueingContext.Requeued) >= QrLoginPortal.Components.QrLogin.ApprovalDecision.PushHops,
             string.Join(", ", events));
+    }
+
+    /// <summary>A browser waiting on a code, a signed-in phone on its approval page, and the code's pushes recorded from now.</summary>
+    private async Task<WaitingCode> WaitingCodeAsync()
+    {
+        var browser = portal.CreateBrowser();
+        await browser.GetPageAsync("/login");
+        var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.10",
+            browser.Http.DefaultRequestHeaders.UserAgent.ToString(), Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
+        var phone = portal.CreateBrowser();
+        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
+        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
+        var pushes = portal.Notifier.Subscribe(created.Id, change =>
+        {
+            portal.Events.Add($"push {change.State}");
+            return Task.CompletedTask;
+        });
+        portal.Events.Clear();
+        return new WaitingCode(created, phone, page, [pushes, phone, browser]);
+    }
+
+    private sealed record WaitingCode(NewQrTransaction Created, PortalFactory.BrowserClient Phone, string Page, IDisposable[] Owned) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var owned in Owned)
+            {
+                owned.Dispose();
+            }
+        }
     }
 
     /// <summary>The portal, recording when Blazor creates the layout component of a page it renders.</summary>
