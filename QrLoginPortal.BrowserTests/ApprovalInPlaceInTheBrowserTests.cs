@@ -62,6 +62,22 @@ public sealed class ApprovalInPlaceInTheBrowserTests(BrowserFixture fixture) : B
     }
 
     [Fact]
+    public async Task Approve_FromAPageWhoseTokenNoLongerPasses_SaysThePageIsOutOfDate_AndOpensItAgain()
+    {
+        var (desktop, phone) = await ScanAsync();
+        // As after signing in as someone else in another tab: the page's antiforgery token is no longer this browser's.
+        await phone.EvaluateAsync("() => document.querySelectorAll('input[name=__RequestVerificationToken]').forEach(i => i.value = 'CfDJ8-out-of-date')");
+
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await Expect(phone.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("This page is out of date");
+        await Expect(phone.GetByText("The sign-in was neither approved nor denied.")).ToBeVisibleAsync();
+        await ShotAsync(phone, "phone-approval-page-out-of-date");
+        await phone.GetByRole(AriaRole.Link, new() { Name = "Open the page again" }).ClickAsync();
+        await ApproveAndWaitForSignInAsync(phone, desktop, "/");
+    }
+
+    [Fact]
     public async Task Approve_WithScripts_LeavesNoPostInTheHistory_BackLeadsToThePageBefore()
     {
         var (desktop, phone) = await ScanAsync(from: "/scan");

@@ -85,6 +85,8 @@ app.UseAuthorization();
 app.UseChoosePasswordGate();
 app.UseRateLimiter();
 app.UseAntiforgery();
+// A page's form whose token no longer passes gets a page that says so, not Blazor's plain-text 400 for developers.
+app.UseOutOfDateFormPage();
 // After every check above (session, [Authorize], rate limit, antiforgery): the phone's Approve is decided before its page renders.
 app.UseApprovalDecisions();
 

@@ -51,7 +51,8 @@ async function send(form, body, buttons) {
     }
 
     if (!(response.headers.get("content-type") ?? "").startsWith("text/html")) {
-        // A refusal in plain words (a missing antiforgery token answers 400 in text): show it, as the plain post would.
+        // A refusal in plain words (a body too large answers in text): show it, as the plain post would. A page whose
+        // antiforgery token no longer passes gets the portal's "out of date" page (OutOfDateForms), shown whole below.
         const text = document.createElement("pre");
         text.textContent = html;
         document.body.replaceChildren(text);
