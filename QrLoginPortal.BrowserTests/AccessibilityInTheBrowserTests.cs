@@ -7,14 +7,20 @@ using QrLoginPortal.BrowserTests.Infrastructure;
 namespace QrLoginPortal.BrowserTests;
 
 /// <summary>
-/// Every page a person reaches, at a desktop and a phone width: axe-core finds no critical or serious
-/// violation, and no page is wider than the screen (a page that scrolls sideways hides its buttons).
+/// Every page a person reaches, at a desktop and a phone width: axe-core finds no violation (on Swagger UI's page
+/// none critical or serious), and no page is wider than the screen (a page that scrolls sideways hides its buttons).
 /// One browser, one signed-out and one signed-in context per width, reused across the pages.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : BrowserTestBase(fixture)
 {
     private static readonly string[] Failing = ["critical", "serious"];
+
+    /// <summary>
+    /// Pages drawn by a third party's script (Swagger UI): only critical and serious findings fail there. On the
+    /// portal's own pages every finding fails, moderate and minor too (an empty table header was the last).
+    /// </summary>
+    private static readonly string[] ThirdPartyPages = ["/api-docs"];
 
     /// <summary>Pages seen signed out; the approval page is added with a real code.</summary>
     private static readonly string[] SignedOutPages = ["/", "/login", "/login/badge", "/Account/ForgotPassword", "/signed-out", "/no-such-page"];
@@ -31,7 +37,7 @@ public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : Bro
     [Theory]
     [InlineData(1280, 800)]
     [InlineData(390, 844)]
-    public async Task EveryPage_HasNoCriticalOrSeriousViolation_AndFitsTheScreen(int width, int height)
+    public async Task EveryPage_HasNoAxeViolation_AndFitsTheScreen(int width, int height)
     {
         var problems = new List<string>();
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -106,7 +112,7 @@ public sealed class AccessibilityInTheBrowserTests(BrowserFixture fixture) : Bro
             // Where each finding is, so the ones below the failing level can be found and fixed too.
             var where = $"    {impact} {violation.Id} on {name}";
             counts[where] = counts.GetValueOrDefault(where) + violation.Nodes.Length;
-            if (Failing.Contains(impact))
+            if (Failing.Contains(impact) || !ThirdPartyPages.Contains(name))
             {
                 foreach (var node in violation.Nodes)
                 {
