@@ -272,6 +272,22 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
     }
 
     [Fact]
+    public async Task PromptLogin_Posted_AlsoLeavesTheBrowserSignedIn()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-prompt-post@test.local");
+        var userId = await portal.UserIdAsync("oidc-prompt-post@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        var url = app.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "login" });
+        var parameters = QueryHelpers.ParseQuery(new Uri("http://x" + url).Query).ToDictionary(p => p.Key, p => p.Value.ToString());
+
+        var response = await browser.Http.PostAsync(url[..url.IndexOf('?')], new FormUrlEncodedContent(parameters));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login?", response.Headers.Location!.OriginalString);
+        await AssertStillSignedInAsync(browser, userId, "oidc-prompt-post@test.local");
+    }
+
+    [Fact]
     public async Task MaxAge_IsHonoured_AndAnOlderSignInIsSentToSignInAgain_WithoutBeingSignedOut()
     {
         using var browser = await SignedInBrowserAsync("oidc-maxage@test.local");
