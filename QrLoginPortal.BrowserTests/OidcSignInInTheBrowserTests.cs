@@ -81,6 +81,36 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         Assert.DoesNotContain(visited, url => url.StartsWith(BaseUrl + "/login", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task PromptLogin_ShowsTheSignInPage_WithoutSigningThePortalOut_AndTheQrSignInThereReplacesTheSession()
+    {
+        var desktop = await NewDesktopPageAsync();
+        await SignInWithPasswordAsync(desktop, PortalServer.DemoEmail, PortalServer.DemoPassword);
+        // Another tab of the same browser, on a portal page that watches its session.
+        var tab = await desktop.Context.NewPageAsync();
+        await tab.GotoAsync("/account/sessions");
+        await tab.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await tab.EvaluateAsync("() => window.loadedBeforeTheNewSignIn = true");
+
+        await desktop.GotoAsync(Application.Url + OidcRelyingPartySite.ReauthenticatePath);
+
+        await desktop.WaitForURLAsync(url => url.StartsWith(BaseUrl + "/login?", StringComparison.Ordinal));
+        // Still signed in at the portal while it asks for the new sign-in: the top bar says so.
+        await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
+        var approvalUrl = await ReadQrAsync(desktop);
+        var phone = await SignedInPhoneAsync();
+        await phone.GotoAsync(approvalUrl);
+        await Expect(phone.GetByText("Sign in on another browser?")).ToBeVisibleAsync();
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+
+        await desktop.WaitForURLAsync(Application.Url + "/");
+        await Expect(desktop.GetByTestId("amr")).ToHaveTextAsync("qr");
+        // The other tab's session was replaced: it loads again where it was, under the new (QR) sign-in.
+        await tab.WaitForFunctionAsync("() => window.loadedBeforeTheNewSignIn === undefined");
+        Assert.Equal(BaseUrl + "/account/sessions", tab.Url);
+        await Expect(tab.Locator("tbody tr").Filter(new() { HasText = "This browser" })).ToContainTextAsync("QR code");
+    }
+
     private async Task<string> SavedRefreshTokenAsync(IPage page)
     {
         var response = await page.Context.APIRequest.GetAsync(Application.Url + "/tokens");

@@ -36,6 +36,9 @@ public sealed class OidcRelyingPartySite : IAsyncDisposable
     /// <summary>The same signed-in page, reached through a sign-in with response_mode=query.</summary>
     public const string QueryModePath = "/query-mode";
 
+    /// <summary>Asks the portal for a fresh sign-in (prompt=login), as an application does before a sensitive step; then its home page.</summary>
+    public const string ReauthenticatePath = "/reauthenticate";
+
     private readonly WebApplication _app;
 
     private OidcRelyingPartySite(WebApplication app, string url)
@@ -94,6 +97,8 @@ public sealed class OidcRelyingPartySite : IAsyncDisposable
         app.MapGet(QueryModePath, (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
             ? Results.Content(SignedInPage(user), "text/html; charset=utf-8")
             : Results.Challenge(new AuthenticationProperties { RedirectUri = QueryModePath }, [QueryModeScheme]));
+        app.MapGet(ReauthenticatePath, () => Results.Challenge(new OpenIdConnectChallengeProperties { Prompt = "login", RedirectUri = "/" },
+            [PortalScheme]));
         // What the application keeps from the sign-in, so a test can try its refresh token against the portal.
         app.MapGet("/tokens", async context => await context.Response.WriteAsJsonAsync(new Dictionary<string, string?>
         {

@@ -65,6 +65,19 @@ public sealed class SignedOutWatcherTests : BunitContext
     }
 
     [Fact]
+    public async Task WhenANewSignInOnThisBrowserReplacedTheSession_ThePageLoadsAgainWhereItIs()
+    {
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        var page = Navigation.Uri;
+
+        await _sessions.EndAsync(here, "user-1", "replaced by a new sign-in on this browser", "user-1", null, SessionEndCause.Replaced);
+
+        WaitForForcedLoad(page);
+    }
+
+    [Fact]
     public async Task WhenTheAccountIsLocked_ThePageLeaves_SayingSo()
     {
         var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);

@@ -83,6 +83,62 @@ public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public async Task SigningInAgain_OnASignedInBrowser_ReplacesItsSession_WithTheNewMethodAndTime()
+    {
+        var userId = await portal.CreateUserAsync("session-again@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-again@test.local", PortalFactory.DemoPassword);
+        var first = Assert.Single(await Sessions.ListAsync(userId));
+        var firstCookies = browser.Cookies.GetAllCookies();
+        portal.Clock.Advance(TimeSpan.FromMinutes(3));
+
+        await browser.SignInWithPasswordAsync("session-again@test.local", PortalFactory.DemoPassword);
+
+        var sessions = await Sessions.ListAsync(userId);
+        var second = Assert.Single(sessions, s => s.EndedAt is null);
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(first.CreatedAt + TimeSpan.FromMinutes(3), second.CreatedAt);
+        Assert.Equal("replaced by a new sign-in on this browser", Assert.Single(sessions, s => s.Id == first.Id).EndedReason);
+        using var copy = portal.CreateBrowser();
+        copy.Cookies.Add(firstCookies);
+        Assert.Equal(HttpStatusCode.Redirect, (await copy.Http.GetAsync("/account")).StatusCode);
+        Assert.Contains("session-again@test.local", await browser.GetPageAsync("/account"));
+    }
+
+    [Fact]
+    public async Task AnotherAccountSigningIn_OnASignedInBrowser_EndsTheFirstAccountsSession()
+    {
+        var firstUser = await portal.CreateUserAsync("session-first@test.local");
+        var secondUser = await portal.CreateUserAsync("session-second@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-first@test.local", PortalFactory.DemoPassword);
+
+        await browser.SignInWithPasswordAsync("session-second@test.local", PortalFactory.DemoPassword);
+
+        Assert.NotNull(Assert.Single(await Sessions.ListAsync(firstUser)).EndedAt);
+        Assert.Null(Assert.Single(await Sessions.ListAsync(secondUser)).EndedAt);
+    }
+
+    [Fact]
+    public async Task IdentityRefreshingTheCookie_OfASignedInBrowser_KeepsItsSession()
+    {
+        var userId = await portal.CreateUserAsync("session-refresh@test.local");
+        using var browser = portal.CreateBrowser();
+        await browser.SignInWithPasswordAsync("session-refresh@test.local", PortalFactory.DemoPassword);
+        var session = Assert.Single(await Sessions.ListAsync(userId));
+        var page = await browser.GetPageAsync("/Account/Manage");
+
+        // Saving the profile unchanged re-issues the cookie (SignInManager.RefreshSignInAsync) without a new sign-in.
+        var saved = await browser.PostFormAsync("/Account/Manage", page, "profile", new Dictionary<string, string>());
+
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var after = Assert.Single(await Sessions.ListAsync(userId));
+        Assert.Equal(session.Id, after.Id);
+        Assert.Null(after.EndedAt);
+        Assert.Contains("session-refresh@test.local", await browser.GetPageAsync("/account"));
+    }
+
+    [Fact]
     public async Task APasswordChangedElsewhere_EndsTheOtherBrowsersSession()
     {
         var userId = await portal.CreateUserAsync("session-f@test.local");

@@ -253,10 +253,13 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
         Assert.Null(Assert.Single(await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId)).EndedAt);
     }
 
+    // Until 2026-11-29 these two requests signed the browser out on the spot (logout CSRF: any page could link
+    // there). They now only send it to the sign-in page; the session ends when a new sign-in replaces it.
     [Fact]
-    public async Task PromptLogin_SendsASignedInPersonToSignInAgain()
+    public async Task PromptLogin_SendsASignedInPersonToSignInAgain_AndLeavesThemSignedIn()
     {
         using var browser = await SignedInBrowserAsync("oidc-prompt@test.local");
+        var userId = await portal.UserIdAsync("oidc-prompt@test.local");
         var app = await OidcRelyingParty.RegisterAsync(portal);
 
         var response = await browser.Http.GetAsync(app.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "login" }));
@@ -265,12 +268,30 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
         var location = response.Headers.Location!.OriginalString;
         Assert.StartsWith("/login?", location);
         Assert.DoesNotContain("prompt", Uri.UnescapeDataString(location));
+        await AssertStillSignedInAsync(browser, userId, "oidc-prompt@test.local");
     }
 
     [Fact]
-    public async Task MaxAge_IsHonoured()
+    public async Task PromptLogin_Posted_AlsoLeavesTheBrowserSignedIn()
+    {
+        using var browser = await SignedInBrowserAsync("oidc-prompt-post@test.local");
+        var userId = await portal.UserIdAsync("oidc-prompt-post@test.local");
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        var url = app.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "login" });
+        var parameters = QueryHelpers.ParseQuery(new Uri("http://x" + url).Query).ToDictionary(p => p.Key, p => p.Value.ToString());
+
+        var response = await browser.Http.PostAsync(url[..url.IndexOf('?')], new FormUrlEncodedContent(parameters));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login?", response.Headers.Location!.OriginalString);
+        await AssertStillSignedInAsync(browser, userId, "oidc-prompt-post@test.local");
+    }
+
+    [Fact]
+    public async Task MaxAge_IsHonoured_AndAnOlderSignInIsSentToSignInAgain_WithoutBeingSignedOut()
     {
         using var browser = await SignedInBrowserAsync("oidc-maxage@test.local");
+        var userId = await portal.UserIdAsync("oidc-maxage@test.local");
         var app = await OidcRelyingParty.RegisterAsync(portal);
         var maxAge = new Dictionary<string, string?> { ["max_age"] = "600" };
 
@@ -279,6 +300,53 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
         var tooOld = await browser.Http.GetAsync(app.AuthorizeUrl(maxAge));
 
         Assert.StartsWith("/login?", tooOld.Headers.Location!.OriginalString);
+        await AssertStillSignedInAsync(browser, userId, "oidc-maxage@test.local");
+    }
+
+    [Fact]
+    public async Task PromptLogin_SigningInAgain_ReplacesTheSession_AndTheCodeCarriesTheNewSignIn()
+    {
+        const string email = "oidc-prompt-again@test.local";
+        using var browser = await SignedInBrowserAsync(email);
+        var userId = await portal.UserIdAsync(email);
+        var oldSession = Assert.Single(await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId));
+        var oldCookies = browser.Cookies.GetAllCookies();
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        portal.Clock.Advance(TimeSpan.FromMinutes(5));
+
+        var toLogin = (await browser.Http.GetAsync(app.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "login" })))
+            .Headers.Location!.OriginalString;
+        var page = await browser.GetPageAsync(toLogin);
+        var signedIn = await browser.PostFormAsync(toLogin, page, "login", new Dictionary<string, string>
+        {
+            ["Input.Email"] = email,
+            ["Input.Password"] = PortalFactory.DemoPassword,
+        });
+        var tokens = await OidcRelyingParty.JsonAsync(await app.RedeemAsync(app.CodeFrom(await browser.Http.GetAsync(signedIn.Headers.Location))));
+
+        var sessions = await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId);
+        var newSession = Assert.Single(sessions, s => s.EndedAt is null);
+        Assert.NotEqual(oldSession.Id, newSession.Id);
+        Assert.NotNull(Assert.Single(sessions, s => s.Id == oldSession.Id).EndedAt);
+        var idToken = OidcRelyingParty.IdToken(tokens);
+        Assert.Equal(newSession.Id.ToString(), idToken.Claims.Single(c => c.Type == "sid").Value);
+        Assert.Equal(newSession.CreatedAt.ToUnixTimeSeconds().ToString(), idToken.Claims.Single(c => c.Type == "auth_time").Value);
+        Assert.True(newSession.CreatedAt > oldSession.CreatedAt);
+
+        using var oldBrowser = portal.CreateBrowser();
+        oldBrowser.Cookies.Add(oldCookies);
+        var withOldCookie = await oldBrowser.Http.GetAsync("/account/sessions");
+        Assert.Equal(HttpStatusCode.Redirect, withOldCookie.StatusCode);
+        Assert.StartsWith("/login", withOldCookie.Headers.Location!.PathAndQuery);
+    }
+
+    /// <summary>The browser's session is still open, and a page that needs a signed-in person still shows it.</summary>
+    private async Task AssertStillSignedInAsync(PortalFactory.BrowserClient browser, string userId, string email)
+    {
+        Assert.Null(Assert.Single(await portal.Services.GetRequiredService<SessionStore>().ListAsync(userId)).EndedAt);
+        var page = await browser.Http.GetAsync("/account/sessions");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains(email, await page.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -94,12 +94,7 @@ public static class SingleSignOnEndpoint
             return TypedResults.Redirect(QrSignInEndpoints.FailedRedirect);
         }
 
-        if (switchesAccount && Guid.TryParse(context.User.FindFirstValue(SessionStore.SessionClaim), out var replaced))
-        {
-            // The cookie is about to be overwritten: its session must not stay listed as a signed-in browser.
-            await sessions.EndAsync(replaced, current!, "another account signed in on this browser", current, ip, ct: ct);
-        }
-
+        // The cookie's events end the session this browser had, as for any sign-in that replaces it.
         await signInManager.SignInWithClaimsAsync(user, isPersistent: false,
             [new Claim(SessionStore.SessionClaim, holder.SessionId.ToString()), new Claim(ClaimTypes.AuthenticationMethod, holder.Method)]);
         return TypedResults.Redirect(returnUrl);

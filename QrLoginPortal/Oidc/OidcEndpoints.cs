@@ -63,13 +63,9 @@ public static class OidcEndpoints
                     "The person has to sign in at the portal first.");
             }
 
-            // A sign-in that does not meet the request is replaced, not topped up: signing in again on a browser
-            // that is still signed in would keep its old session (and its method and time).
-            if (session is not null)
-            {
-                await context.SignOutAsync(IdentityConstants.ApplicationScheme);
-            }
-
+            // A sign-in that does not meet the request is replaced, not topped up, but only once the person has signed
+            // in again: the sign-in page offers that to a signed-in browser too, and a new sign-in there ends the old
+            // session (SessionExtensions). Nothing ends here: any page can send a browser to this address with a GET.
             return TypedResults.Redirect(LoginPath + QueryString.Create("ReturnUrl", ReturnUrl(context, request)));
         }
 

@@ -33,6 +33,7 @@ public static class SessionExtensions
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<NewSignInNotices>();
         SessionEndingUserManager.Register(builder.Services);
+        SessionKeepingSignInManager.Register(builder.Services);
 
         // Identity re-creates the principal when it revalidates the security stamp: keep the session id.
         builder.Services.Configure<SecurityStampValidatorOptions>(options => options.OnRefreshingPrincipal = context =>
@@ -107,29 +108,44 @@ public static class SessionExtensions
             return;
         }
 
-        // A refresh of an existing cookie keeps its session; only a real sign-in opens one.
-        if (identity.FindFirst(SessionStore.SessionClaim) is not null)
+        var http = context.HttpContext;
+        var sessions = http.RequestServices.GetRequiredService<SessionStore>();
+        // The cookie this one overwrites, as this request presented it (authenticated already: the answer is remembered).
+        var before = (await http.AuthenticateAsync(IdentityConstants.ApplicationScheme)).Principal;
+        var replaced = before?.FindFirstValue(ClaimTypes.NameIdentifier) is { } beforeUser
+                       && Guid.TryParse(before.FindFirstValue(SessionStore.SessionClaim), out var beforeId)
+            ? (UserId: beforeUser, Id: beforeId)
+            : ((string UserId, Guid Id)?)null;
+
+        // A cookie of a session that exists already (a single sign-on token's) is that session; a refresh of this
+        // browser's own cookie (password change, two-factor set-up) keeps its session while it is open.
+        var sessionId = identity.FindFirst(SessionStore.SessionClaim)?.Value;
+        if (sessionId is null
+            && SessionKeepingSignInManager.IsRefreshing(http)
+            && replaced is { } own && own.UserId == userId
+            && await sessions.IsActiveAsync(own.Id, userId, http.RequestAborted))
         {
+            identity.AddClaim(new Claim(SessionStore.SessionClaim, own.Id.ToString()));
             return;
         }
 
-        var sessions = context.HttpContext.RequestServices.GetRequiredService<SessionStore>();
-        var current = context.HttpContext.User;
-        if (current.FindFirstValue(ClaimTypes.NameIdentifier) == userId
-            && current.FindFirstValue(SessionStore.SessionClaim) is { } currentSid
-            && Guid.TryParse(currentSid, out var currentId)
-            && await sessions.IsActiveAsync(currentId, userId, context.HttpContext.RequestAborted))
+        if (sessionId is null)
         {
-            // Identity re-issues the cookie of a signed-in browser (password change, 2FA set-up): same browser, same session.
-            identity.AddClaim(new Claim(SessionStore.SessionClaim, currentSid));
-            return;
+            var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? identity.FindFirst("amr")?.Value ?? "pwd";
+            sessionId = (await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
+                http.ClientIp(), http.Request.Headers.UserAgent.ToString(), http.RequestAborted)).ToString();
+            identity.AddClaim(new Claim(SessionStore.SessionClaim, sessionId));
         }
 
-        var method = identity.FindFirst(ClaimTypes.AuthenticationMethod)?.Value ?? identity.FindFirst("amr")?.Value ?? "pwd";
-        var id = await sessions.StartAsync(userId, method, context.Properties.IsPersistent,
-            context.HttpContext.ClientIp(), context.HttpContext.Request.Headers.UserAgent.ToString(),
-            context.HttpContext.RequestAborted);
-        identity.AddClaim(new Claim(SessionStore.SessionClaim, id.ToString()));
+        // Anything else is a new sign-in, and it replaces the browser's session rather than topping it up: the session
+        // is what says when and how the person signed in (auth_time, amr, acr of the applications' tokens). The old
+        // one ends (after the new one started, so a failure leaves the browser as it was): its cookie is overwritten
+        // now, and a copy of it must not outlive it, nor the applications' tokens issued from it.
+        if (replaced is { } old && old.Id.ToString() != sessionId)
+        {
+            await sessions.EndAsync(old.Id, old.UserId, "replaced by a new sign-in on this browser", userId, http.ClientIp(),
+                SessionEndCause.Replaced, http.RequestAborted);
+        }
     }
 
     private static async Task OnValidatePrincipalAsync(CookieValidatePrincipalContext context)

@@ -16,6 +16,12 @@ public enum SessionEndCause
     /// goes, the plain "You are signed out", so whichever arrives first in the tab that clicked says the same.
     /// </summary>
     SignedOutHere,
+
+    /// <summary>
+    /// A new sign-in on the same browser replaced the session (its cookie now holds the new one). Its open pages load
+    /// again where they are, under the new sign-in: nobody signed out.
+    /// </summary>
+    Replaced,
 }
 
 /// <summary>

@@ -14,9 +14,13 @@ public static class SignedOutNotice
     /// <summary>Where the sign-out button of the top bar lands: "You are signed out".</summary>
     public const string SignedOutPage = "/signed-out";
 
-    /// <summary>Where an open page goes when its session ended for <paramref name="cause"/>: the sign-in page with its notice, or <see cref="SignedOutPage"/>.</summary>
-    public static string PageFor(SessionEndCause cause) => cause switch
+    /// <summary>
+    /// Where an open page (at <paramref name="currentPage"/>) goes when its session ended for <paramref name="cause"/>: the
+    /// sign-in page with its notice, <see cref="SignedOutPage"/>, or the same page again when a new sign-in replaced the session.
+    /// </summary>
+    public static string PageFor(SessionEndCause cause, string currentPage) => cause switch
     {
+        SessionEndCause.Replaced => currentPage,
         SessionEndCause.SignedOutHere => SignedOutPage,
         SessionEndCause.AccountLocked => $"/login?{QueryName}={LockedCode}",
         SessionEndCause.SignedOut => $"/login?{QueryName}={SignedOutCode}",
