@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Components.Layout;
 using QrLoginPortal.QrLogin;
-using QrLoginPortal.SignIn;
 using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.EndToEnd;
@@ -56,20 +55,14 @@ public sealed class ApprovalDecisionTests(ApprovalDecisionTests.LayoutWatchingPo
     /// <summary>A browser waiting on a code, a signed-in phone on its approval page, and the code's pushes recorded from now.</summary>
     private async Task<WaitingCode> WaitingCodeAsync()
     {
-        var browser = portal.CreateBrowser();
-        await browser.GetPageAsync("/login");
-        var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.10",
-            browser.Http.DefaultRequestHeaders.UserAgent.ToString(), Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
-        var phone = portal.CreateBrowser();
-        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
-        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
-        var pushes = portal.Notifier.Subscribe(created.Id, change =>
+        var opened = await portal.OpenApprovalPageAsync();
+        var pushes = portal.Notifier.Subscribe(opened.Created.Id, change =>
         {
             portal.Events.Add($"push {change.State}");
             return Task.CompletedTask;
         });
         portal.Events.Clear();
-        return new WaitingCode(created, phone, page, [pushes, phone, browser]);
+        return new WaitingCode(opened.Created, opened.Phone, opened.Page, [pushes, opened]);
     }
 
     private sealed record WaitingCode(NewQrTransaction Created, PortalFactory.BrowserClient Phone, string Page, IDisposable[] Owned) : IDisposable

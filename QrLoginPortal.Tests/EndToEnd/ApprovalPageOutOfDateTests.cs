@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using QrLoginPortal.Data;
 using QrLoginPortal.QrLogin;
-using QrLoginPortal.SignIn;
 using QrLoginPortal.Tests.Infrastructure;
 
 namespace QrLoginPortal.Tests.EndToEnd;
@@ -59,15 +58,9 @@ public sealed class ApprovalPageOutOfDateTests(PortalFactory portal) : IClassFix
 
     private async Task<(NewQrTransaction Created, PortalFactory.BrowserClient Phone, string Page)> ApprovalPageAsync()
     {
-        var browser = portal.CreateBrowser();
-        await browser.GetPageAsync("/login");
-        var created = await portal.Services.GetRequiredService<QrLoginService>().CreateAsync(new QrRequester("203.0.113.10",
-            browser.Http.DefaultRequestHeaders.UserAgent.ToString(), Secrets.Hash(browser.Cookie(BrowserBinding.CookieName)!)));
-        var phone = portal.CreateBrowser();
-        await phone.SignInWithPasswordAsync(PortalFactory.DemoEmail, PortalFactory.DemoPassword);
-        var page = await phone.GetPageAsync($"/qr/{created.Lsi}");
-        Assert.Contains("Approve", page);
-        return (created, phone, page);
+        var opened = await portal.OpenApprovalPageAsync();
+        Assert.Contains("Approve", opened.Page);
+        return (opened.Created, opened.Phone, opened.Page);
     }
 
     private async Task<string> OtherPersonAsync()

@@ -161,6 +161,29 @@ public partial class PortalFactory : WebApplicationFactory<Program>
         return new BrowserClient(client, cookies);
     }
 
+    /// <summary>A browser waiting on a new code, and the demo user's phone, signed in, on that code's approval page.</summary>
+    public async Task<ApprovalPage> OpenApprovalPageAsync()
+    {
+        var browser = CreateBrowser();
+        await browser.GetPageAsync("/login");
+        var created = await Services.GetRequiredService<global::QrLoginPortal.QrLogin.QrLoginService>().CreateAsync(new global::QrLoginPortal.QrLogin.QrRequester(
+            "203.0.113.10", browser.Http.DefaultRequestHeaders.UserAgent.ToString(),
+            global::QrLoginPortal.QrLogin.Secrets.Hash(browser.Cookie(global::QrLoginPortal.SignIn.BrowserBinding.CookieName)!)));
+        var phone = CreateBrowser();
+        await phone.SignInWithPasswordAsync(DemoEmail, DemoPassword);
+        return new ApprovalPage(created, browser, phone, await phone.GetPageAsync($"/qr/{created.Lsi}"));
+    }
+
+    /// <summary>What <see cref="OpenApprovalPageAsync"/> opened: the code, the waiting browser, the phone and its page's HTML.</summary>
+    public sealed record ApprovalPage(global::QrLoginPortal.QrLogin.NewQrTransaction Created, BrowserClient Browser, BrowserClient Phone, string Page) : IDisposable
+    {
+        public void Dispose()
+        {
+            Phone.Dispose();
+            Browser.Dispose();
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
