@@ -106,6 +106,19 @@ public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public async Task TheSignInPage_TellsASignedInBrowser_ThatSigningInAgainReplacesItsSignIn()
+    {
+        await portal.CreateUserAsync("session-note@test.local");
+        using var browser = portal.CreateBrowser();
+        Assert.DoesNotContain("signed-in-note", await browser.GetPageAsync("/login"));
+        await browser.SignInWithPasswordAsync("session-note@test.local", PortalFactory.DemoPassword);
+
+        var page = await browser.GetPageAsync("/login");
+
+        Assert.Contains("You are signed in as session-note@test.local. Signing in here replaces that sign-in on this browser.", page);
+    }
+
+    [Fact]
     public async Task AnotherAccountSigningIn_OnASignedInBrowser_EndsTheFirstAccountsSession()
     {
         var firstUser = await portal.CreateUserAsync("session-first@test.local");
