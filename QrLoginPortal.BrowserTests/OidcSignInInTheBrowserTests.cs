@@ -97,6 +97,8 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         await desktop.WaitForURLAsync(url => url.StartsWith(BaseUrl + "/login?", StringComparison.Ordinal));
         // Still signed in at the portal while it asks for the new sign-in: the top bar says so.
         await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
+        await Expect(desktop.GetByTestId("signed-in-note")).ToContainTextAsync("Signing in here replaces that sign-in on this browser.");
+        await ShotAsync(desktop, "sign-in-again-while-signed-in");
         var approvalUrl = await ReadQrAsync(desktop);
         var phone = await SignedInPhoneAsync();
         await phone.GotoAsync(approvalUrl);
