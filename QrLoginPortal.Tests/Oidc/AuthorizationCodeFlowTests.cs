@@ -37,6 +37,26 @@ public sealed class AuthorizationCodeFlowTests(PortalFactory portal) : IClassFix
     }
 
     [Fact]
+    public async Task AnAuthorizationRequestTooLongToComeBackTo_IsAnsweredToTheApplication_NotLostAfterTheSignIn()
+    {
+        var app = await OidcRelyingParty.RegisterAsync(portal);
+        using var browser = portal.CreateBrowser();
+        // An application's state (some put a whole signed token there) that makes the request longer than the sign-in
+        // page can return to (ReturnUrls.MaxLength): before, the person signed in and landed on the portal's home page.
+        var state = new string('s', ReturnUrls.MaxLength);
+
+        var response = await browser.Http.GetAsync(app.AuthorizeUrl(new Dictionary<string, string?> { ["state"] = state }));
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var location = response.Headers.Location!;
+        Assert.True(location.IsAbsoluteUri && location.GetLeftPart(UriPartial.Path) == app.RedirectUri, $"sent to {location.OriginalString[..Math.Min(80, location.OriginalString.Length)]}");
+        var answer = QueryHelpers.ParseQuery(location.Query);
+        Assert.Equal("invalid_request", answer["error"].ToString());
+        Assert.Contains("too long", answer["error_description"].ToString());
+        Assert.Equal(state, answer["state"].ToString());
+    }
+
+    [Fact]
     public async Task SignedIn_GetsACode_WithoutAnotherClick_AndTheCodeBuysTokensWithTheClaims()
     {
         using var browser = await SignedInBrowserAsync("oidc-flow@test.local");

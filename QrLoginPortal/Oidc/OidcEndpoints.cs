@@ -9,6 +9,7 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using QrLoginPortal.QrLogin;
 using QrLoginPortal.Sessions;
+using QrLoginPortal.SignIn;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace QrLoginPortal.Oidc;
@@ -66,7 +67,16 @@ public static class OidcEndpoints
             // A sign-in that does not meet the request is replaced, not topped up, but only once the person has signed
             // in again: the sign-in page offers that to a signed-in browser too, and a new sign-in there ends the old
             // session (SessionExtensions). Nothing ends here: any page can send a browser to this address with a GET.
-            return TypedResults.Redirect(LoginPath + QueryString.Create("ReturnUrl", ReturnUrl(context, request)));
+            var returnUrl = ReturnUrl(context, request);
+            if (!ReturnUrls.IsLocal(returnUrl))
+            {
+                // The sign-in page would not come back to a request this long (ReturnUrls.MaxLength): the person would sign
+                // in and land on the portal's home page. The application is told instead, while it can still do something.
+                return Refuse(Errors.InvalidRequest,
+                    $"The authorization request is too long to return to after signing in (at most {ReturnUrls.MaxLength} characters); shorten its state or other parameters.");
+            }
+
+            return TypedResults.Redirect(LoginPath + QueryString.Create("ReturnUrl", returnUrl));
         }
 
         var granted = await claims.PrincipalAsync(user!, session!, request.GetScopes());
