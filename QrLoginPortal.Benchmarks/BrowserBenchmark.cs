@@ -189,9 +189,11 @@ public static partial class BrowserBenchmark
             await desktop.Locator(".qr-panel[data-state=scanned]").WaitForAsync();
             await phone.WaitForFunctionAsync(PhoneScriptsReady);
             var cpuBefore = portalPid == 0 ? default : ProcessCpu.Read(portalPid);
+            // Watched before the click: a wait started after it can miss a navigation that commits while it starts.
+            var signedIn = desktop.WaitForURLAsync(baseUrl + "/", new() { WaitUntil = WaitUntilState.Commit });
             await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
-            await desktop.WaitForURLAsync(baseUrl + "/", new() { WaitUntil = WaitUntilState.Commit });
+            await signedIn;
             var json = await desktop.EvaluateAsync<string>(ReadSignedInTimings);
             await phone.GetByText("Approved").First.WaitForAsync();
             var clickText = await phone.EvaluateAsync<string?>("() => sessionStorage.getItem('qrbench-click')")

@@ -135,7 +135,7 @@ public sealed class ApprovalInPlaceInTheBrowserTests(BrowserFixture fixture) : B
 
         Assert.Equal("document", response.Request.ResourceType);
         await Expect(phone.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Approved");
-        await desktop.WaitForURLAsync(BaseUrl + "/", new() { WaitUntil = WaitUntilState.Commit });
+        await ExpectAddressAsync(desktop, BaseUrl + "/");
         await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
     }
 

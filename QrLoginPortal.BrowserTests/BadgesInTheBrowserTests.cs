@@ -49,7 +49,7 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         var confirmIssue = admin.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Issue and print" });
         await Expect(admin.GetByRole(AriaRole.Dialog)).ToContainTextAsync("will get a new badge to print");
         await confirmIssue.ClickAsync();
-        await admin.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/admin/badges/print/"));
+        await ExpectAddressContainingAsync(admin, "/admin/badges/print/");
         await Expect(admin.Locator("[data-testid=badge-card]").First).ToBeVisibleAsync();
         await ShotAsync(admin, "badge-sheet");
         var demoCard = admin.Locator("[data-testid=badge-card]").Filter(new() { HasText = PortalServer.DemoEmail });
@@ -72,7 +72,7 @@ public sealed class BadgesInTheBrowserTests(BrowserFixture fixture) : BrowserTes
         var desk = await NewDesktopPageAsync(kiosk);
         await desk.GotoAsync("/login");
         await desk.GetByRole(AriaRole.Link, new() { Name = "Scan badge" }).ClickAsync();
-        await desk.WaitForURLAsync(BaseUrl + "/", new() { Timeout = 20_000 });
+        await ExpectAddressAsync(desk, BaseUrl + "/");
         await Expect(desk.Locator(".top-nav")).ToContainTextAsync("Sign out");
         await ShotAsync(desk, "kiosk-signed-in-by-badge");
 

@@ -48,21 +48,21 @@ public sealed class ConsentInTheBrowserTests(BrowserFixture fixture) : BrowserTe
         await Expect(desktop.GetByTestId("consent-scopes")).ToContainTextAsync("See your email address");
         await ShotAsync(desktop, "consent-page");
         await desktop.GetByTestId("consent-deny").ClickAsync();
-        await desktop.WaitForURLAsync(url => url.StartsWith(application.Url, StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(desktop, application.Url);
         var denied = QueryHelpers.ParseQuery(new Uri(desktop.Url).Query);
         Assert.Equal("access_denied", denied["error"].ToString());
         Assert.Equal("deny-state", denied["state"].ToString());
 
         await desktop.GotoAsync(AuthorizeUrl(clientId, application.Url, "allow-state"));
         await desktop.GetByTestId("consent-allow").ClickAsync();
-        await desktop.WaitForURLAsync(url => url.StartsWith(application.Url, StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(desktop, application.Url);
         var allowed = QueryHelpers.ParseQuery(new Uri(desktop.Url).Query);
         Assert.False(string.IsNullOrEmpty(allowed["code"].ToString()));
         Assert.Equal("allow-state", allowed["state"].ToString());
 
         // Remembered: the next request goes straight to the application.
         await desktop.GotoAsync(AuthorizeUrl(clientId, application.Url, "again"));
-        await desktop.WaitForURLAsync(url => url.StartsWith(application.Url, StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(desktop, application.Url);
         Assert.False(string.IsNullOrEmpty(QueryHelpers.ParseQuery(new Uri(desktop.Url).Query)["code"].ToString()));
     }
 

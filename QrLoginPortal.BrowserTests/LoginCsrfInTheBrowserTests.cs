@@ -24,7 +24,7 @@ public sealed class LoginCsrfInTheBrowserTests(BrowserFixture fixture) : Browser
 
         await victim.GotoAsync(site.Url);
         // The foreign page's form lands on the portal (refused, or before the fix: signed in as the attacker).
-        await victim.WaitForURLAsync(url => url.StartsWith(BaseUrl, StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(victim, BaseUrl);
         await victim.WaitForLoadStateAsync();
         await ShotAsync(victim, "after-the-foreign-post");
         await victim.GotoAsync("/account/sessions");

@@ -24,7 +24,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
     {
         var desktop = await NewDesktopPageAsync();
         await desktop.GotoAsync(Application.Url + page);
-        await desktop.WaitForURLAsync(url => url.StartsWith(BaseUrl + "/login?", StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(desktop, BaseUrl + "/login?");
         var approvalUrl = await ReadQrAsync(desktop);
         await ShotAsync(desktop, "portal-sign-in-for-the-application");
         var phone = await SignedInPhoneAsync();
@@ -33,7 +33,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
 
         await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
-        await desktop.WaitForURLAsync(Application.Url + page);
+        await ExpectAddressAsync(desktop, Application.Url + page);
         await Expect(desktop.GetByTestId("user")).ToHaveTextAsync(PortalServer.DemoEmail);
         await Expect(desktop.GetByTestId("amr")).ToHaveTextAsync("qr");
         await ShotAsync(desktop, "application-signed-in");
@@ -43,14 +43,14 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         var portalCookies = await PortalSessionCookiesAsync(desktop);
         await desktop.GetByRole(AriaRole.Link, new() { Name = "Sign out" }).ClickAsync();
 
-        await desktop.WaitForURLAsync(Application.Url + OidcRelyingPartySite.SignedOutPath);
+        await ExpectAddressAsync(desktop, Application.Url + OidcRelyingPartySite.SignedOutPath);
         await Expect(desktop.GetByTestId("signed-out")).ToBeVisibleAsync();
         await ShotAsync(desktop, "application-signed-out");
         // The portal session itself has ended: its cookie, played back in a fresh browser, signs no one in.
         var replay = await NewDesktopPageAsync();
         await replay.Context.AddCookiesAsync(portalCookies);
         await replay.GotoAsync("/account");
-        await replay.WaitForURLAsync(url => url.StartsWith(BaseUrl + "/login", StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(replay, BaseUrl + "/login");
         // And the refresh token the application holds, bound to that session (sid), buys nothing more.
         var refused = await RefreshAsync(refreshToken);
         Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
@@ -74,7 +74,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
 
         await desktop.GotoAsync(Application.Url + "/");
 
-        await desktop.WaitForURLAsync(Application.Url + "/");
+        await ExpectAddressAsync(desktop, Application.Url + "/");
         await Expect(desktop.GetByTestId("user")).ToHaveTextAsync(PortalServer.DemoEmail);
         await Expect(desktop.GetByTestId("amr")).ToHaveTextAsync("pwd");
         // Through the portal's authorization endpoint (and its form_post answer), never its sign-in page.
@@ -94,7 +94,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
 
         await desktop.GotoAsync(Application.Url + OidcRelyingPartySite.ReauthenticatePath);
 
-        await desktop.WaitForURLAsync(url => url.StartsWith(BaseUrl + "/login?", StringComparison.Ordinal));
+        await ExpectAddressStartingWithAsync(desktop, BaseUrl + "/login?");
         // Still signed in at the portal while it asks for the new sign-in: the top bar says so.
         await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
         await Expect(desktop.GetByTestId("signed-in-note")).ToContainTextAsync("Signing in here replaces that sign-in on this browser.");
@@ -105,7 +105,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         await Expect(phone.GetByText("Sign in on another browser?")).ToBeVisibleAsync();
         await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
 
-        await desktop.WaitForURLAsync(Application.Url + "/");
+        await ExpectAddressAsync(desktop, Application.Url + "/");
         await Expect(desktop.GetByTestId("amr")).ToHaveTextAsync("qr");
         // The other tab's session was replaced: it loads again where it was, under the new (QR) sign-in.
         await tab.WaitForFunctionAsync("() => window.loadedBeforeTheNewSignIn === undefined");

@@ -66,7 +66,7 @@ public sealed class PhoneAppInTheBrowserTests(BrowserFixture fixture) : BrowserT
         await phone.Locator("#Input\\.Email").FillAsync(PortalServer.DemoEmail);
         await phone.Locator("#Input\\.Password").FillAsync(PortalServer.DemoPassword);
         await phone.GetByRole(AriaRole.Button, new() { Name = "Log in", Exact = true }).ClickAsync();
-        await phone.WaitForURLAsync(BaseUrl + "/scan");
+        await ExpectAddressAsync(phone, BaseUrl + "/scan");
         await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Scan a sign-in code" })).ToBeVisibleAsync();
     }
 

@@ -79,7 +79,7 @@ public sealed class PhoneCodesInTheBrowserTests(BrowserFixture fixture) : Browse
 
             await phone.GetByRole(AriaRole.Button, new() { Name = number, Exact = true }).ClickAsync();
 
-            await desktop.WaitForURLAsync(BaseUrl + "/", new() { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 });
+            await ExpectAddressAsync(desktop, BaseUrl + "/");
             await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out", new() { Timeout = 30_000 });
             await Expect(phone.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Approved");
         }

@@ -124,7 +124,7 @@ public sealed class SignInInTheBrowserTests(BrowserFixture fixture) : BrowserTes
 
         await phone.GotoAsync("/scan");
 
-        await phone.WaitForURLAsync(approvalUrl, new() { Timeout = 20_000 });
+        await ExpectAddressAsync(phone, approvalUrl);
         await ApproveAndWaitForSignInAsync(phone, desktop, "/");
         await Expect(desktop.GetByText($"Welcome, {PortalServer.DemoEmail}")).ToBeVisibleAsync();
     }
@@ -170,7 +170,7 @@ public sealed class SignInInTheBrowserTests(BrowserFixture fixture) : BrowserTes
     {
         var desktop = await NewDesktopPageAsync();
         await desktop.GotoAsync("/account");
-        await desktop.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal));
+        await ExpectAddressContainingAsync(desktop, "/login");
         var approvalUrl = await ReadQrAsync(desktop);
         var phone = await SignedInPhoneAsync();
         await phone.GotoAsync(approvalUrl);

@@ -39,7 +39,7 @@ public sealed class SignedInCircuitInTheBrowserTests(BrowserFixture fixture) : B
         await Expect(desktopRow).ToHaveCountAsync(1);
         await desktopRow.Locator("[data-testid=end-session]").ClickAsync();
 
-        await desktop.WaitForURLAsync(url => url.Contains("/login?ended=browser", StringComparison.Ordinal));
+        await ExpectAddressContainingAsync(desktop, "/login?ended=browser");
         await Expect(desktop.Locator("[data-testid=signed-out-notice]")).ToHaveTextAsync("You were signed out of this browser.");
     }
 

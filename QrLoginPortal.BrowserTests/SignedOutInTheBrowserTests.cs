@@ -32,7 +32,7 @@ public sealed class SignedOutInTheBrowserTests(BrowserFixture fixture) : Browser
         var clock = Stopwatch.StartNew();
         await laptopRow.Locator("[data-testid=end-session]").ClickAsync();
 
-        await laptop.WaitForURLAsync(url => url.Contains("/login?ended=browser", StringComparison.Ordinal));
+        await ExpectAddressContainingAsync(laptop, "/login?ended=browser");
         await Expect(laptop.Locator("[data-testid=signed-out-notice]")).ToHaveTextAsync("You were signed out of this browser.");
         TestContext.Current.TestOutputHelper?.WriteLine($"sign-out click on the phone -> notice on the laptop: {clock.Elapsed.TotalMilliseconds:0} ms");
         await ShotAsync(laptop, "laptop-signed-out");

@@ -103,12 +103,14 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
     {
         await Expect(phone.GetByText("Sign in on another browser?")).ToBeVisibleAsync();
         await ShotAsync(phone, "phone-approval");
+        // Watched before the click: a wait started after it can miss a navigation that commits while the wait starts.
+        // Generous on a loaded CI machine; the time it really took is what timings.txt records.
+        var navigated = desktop.WaitForURLAsync(BaseUrl + expectedPath, new() { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 });
         var clock = Stopwatch.StartNew();
         await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
         try
         {
-            // Generous on a loaded CI machine; the time it really took is what timings.txt records.
-            await desktop.WaitForURLAsync(BaseUrl + expectedPath, new() { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 });
+            await navigated;
             await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out", new() { Timeout = 30_000 });
         }
         catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
@@ -132,6 +134,26 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
         _shot++;
         await page.ScreenshotAsync(new() { Path = Path.Combine(ShotFolder, $"{_shot:00}-{step}.png"), FullPage = true });
     }
+
+    /// <summary>
+    /// Waits until the page is at <paramref name="address"/>, asking the browser again until it is. WaitForURLAsync decides
+    /// from the page's last known address and then watches for the next navigation, so a navigation that commits in
+    /// between is missed (CI saw the desktop on "/" while the wait for "/" timed out).
+    /// </summary>
+    protected static Task ExpectAddressAsync(IPage page, string address) =>
+        Expect(page).ToHaveURLAsync(address, new() { Timeout = 30_000 });
+
+    /// <inheritdoc cref="ExpectAddressAsync(IPage, string)"/>
+    protected static Task ExpectAddressAsync(IPage page, Regex address) =>
+        Expect(page).ToHaveURLAsync(address, new() { Timeout = 30_000 });
+
+    /// <summary>Waits until the page's address starts with <paramref name="prefix"/>, as <see cref="ExpectAddressAsync(IPage, string)"/>.</summary>
+    protected static Task ExpectAddressStartingWithAsync(IPage page, string prefix) =>
+        ExpectAddressAsync(page, new Regex("^" + Regex.Escape(prefix)));
+
+    /// <summary>Waits until the page's address contains <paramref name="part"/>, as <see cref="ExpectAddressAsync(IPage, string)"/>.</summary>
+    protected static Task ExpectAddressContainingAsync(IPage page, string part) =>
+        ExpectAddressAsync(page, new Regex(Regex.Escape(part)));
 
     protected static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
 
