@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using QrLoginPortal.Audit;
 using QrLoginPortal.BrowserTests.Infrastructure;
@@ -78,6 +79,73 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
         });
     }
 
+    [Fact]
+    public async Task TapsMadeBeforeThePasskeyScriptsHaveRun_AreHeld_AndGoThroughOnceTheyHave()
+    {
+        await WithPolicyEveryoneAsync(async () =>
+        {
+            var desktop = await NewDesktopPageAsync();
+            await desktop.GotoAsync("/login");
+            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (phone, _, _) = await PhoneWithAuthenticatorAsync();
+            // A slow phone: the passkey scripts arrive only after the person has tapped (routing also turns off the cache).
+            var scripts = new ScriptGate();
+            await phone.RouteAsync(new Regex(@"/(PasskeySubmit|ApproverPasskeyStep)\.([^/.]+\.)?razor\.js(\?|$)"), scripts.HoldAsync);
+            scripts.Close();
+            await phone.GotoAsync(approvalUrl, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+            await phone.GetByRole(AriaRole.Link, new() { Name = "Add a passkey" }).ClickAsync();
+            await phone.GetByRole(AriaRole.Button, new() { Name = "Add a new passkey" }).ClickAsync();
+            Assert.Equal(0, await phone.EvaluateAsync<int>("() => customElements.get('passkey-submit') === undefined ? 0 : 1"));
+            scripts.Open();
+            await ExpectAddressContainingAsync(phone, "/RenamePasskey/");
+            await phone.Locator("#Input\\.Name").FillAsync("This phone");
+            await phone.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+            await Expect(phone).ToHaveURLAsync(approvalUrl);
+
+            // The approval page opened afresh on the slow phone: Approve is tapped before its passkey script has run.
+            scripts.Close();
+            await phone.GotoAsync(approvalUrl, new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+            await Expect(phone.Locator("[data-approver-passkey-hint]")).ToBeVisibleAsync();
+            await phone.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
+            Assert.Equal(0, await phone.EvaluateAsync<int>("() => customElements.get('approver-passkey') === undefined ? 0 : 1"));
+            scripts.Open();
+
+            await ExpectAddressAsync(desktop, BaseUrl + "/");
+            await Expect(desktop.Locator(".top-nav")).ToContainTextAsync("Sign out");
+            await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Approved" })).ToBeVisibleAsync();
+        });
+    }
+
+    /// <summary>Lets the scripts routed to it through while open; closed, it holds them until it is opened again.</summary>
+    private sealed class ScriptGate
+    {
+        private volatile TaskCompletionSource _open = Opened();
+
+        public void Open() => _open.TrySetResult();
+
+        public void Close() => _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task HoldAsync(IRoute route)
+        {
+            await _open.Task;
+            try
+            {
+                await route.ContinueAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // The page that asked for the script is gone: nothing waits for it any more.
+            }
+        }
+
+        private static TaskCompletionSource Opened()
+        {
+            var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            open.SetResult();
+            return open;
+        }
+    }
+
     /// <summary>From the approval page's "Add a passkey": the account's passkey page, the authenticator makes one, it is named, and the page returns.</summary>
     private async Task RegisterPasskeyFromTheApprovalAsync(IPage phone)
     {
@@ -126,6 +194,8 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
         var device = Fixture.Playwright.Devices["Pixel 7"];
         device.BaseURL = OnLocalhost(BaseUrl);
         device.ViewportSize = new ViewportSize { Width = 390, Height = 844 };
+        // The scanner's service worker would fetch the page's scripts past the routes a test sets on them.
+        device.ServiceWorkers = ServiceWorkerPolicy.Block;
         var context = await Fixture.Browser.NewContextAsync(device);
         _contexts.Add(context);
         var phone = await context.NewPageAsync();

@@ -59,6 +59,32 @@
     };
     watch();
 
+    // A button marked data-needs-script="element" is taken over by the script below that defines that element (the
+    // passkey buttons: <passkey-submit>, <approver-passkey>). Tapped before that script has run, its form would post
+    // without a passkey: "The browser did not provide a passkey", or an approval refused. The tap is held instead and
+    // made again once the element is defined; if the script never comes, after 10 s, and the server says what is wrong.
+    const released = new WeakSet();
+    addEventListener("submit", (event) => {
+        const form = event.target;
+        if (released.delete(form)) {
+            return;
+        }
+        const submitter = event.submitter;
+        const needs = submitter?.dataset.needsScript;
+        if (!needs || customElements.get(needs) !== undefined) {
+            return;
+        }
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        const gaveUp = new Promise((resolve) => setTimeout(resolve, 10_000));
+        Promise.race([customElements.whenDefined(needs), gaveUp]).then(() => {
+            if (form.isConnected && submitter.form === form) {
+                released.add(form);
+                form.requestSubmit(submitter);
+            }
+        });
+    }, true);
+
     let loaded = false;
     const load = () => {
         if (loaded) {
