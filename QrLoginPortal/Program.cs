@@ -99,6 +99,7 @@ app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode(options => options.ContentSecurityFrameAncestorsPolicy = null)
     .WithScriptListWithoutSessionCheck();
 app.MapAdditionalIdentityEndpoints();
+app.MapSignedInProbe();
 app.MapQrSignIn();
 app.MapAdminConsole();
 app.MapQrLoginApi();

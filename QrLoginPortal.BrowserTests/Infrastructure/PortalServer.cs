@@ -1,10 +1,13 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using QrLoginPortal.SignIn;
 
 namespace QrLoginPortal.BrowserTests.Infrastructure;
 
@@ -38,6 +41,12 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// How long the answer to the ticket's POST (the QR sign-in, and its new cookie) waits after the portal made it,
+    /// before it goes to the browser: the new sign-in has happened, but the browser learns of it late.
+    /// </summary>
+    public TimeSpan SignInAnswerDelay { get; set; }
+
     /// <summary>More configuration for the portal, before it starts (e.g. an application registered under Oidc:Applications).</summary>
     public void AddSettings(IReadOnlyDictionary<string, string?> settings)
     {
@@ -55,6 +64,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new DelayedSignInAnswers(this)));
         // Mail (sign-in notices) goes to this run's folder, not the project's Data/mail.
         builder.UseSetting("Portal:Email:PickupFolder", Path.Combine(_folder, "mail"));
         // Every browser here is 127.0.0.1: per-address limits would throttle the suite, not an attacker.
@@ -80,5 +90,25 @@ public sealed class PortalServer : WebApplicationFactory<Program>
                 // Left in /tmp if a file is still held; not worth failing the run.
             }
         }
+    }
+
+    /// <summary>Outermost in the pipeline: holds the ticket POST's answer for <see cref="SignInAnswerDelay"/> once the portal has made it.</summary>
+    private sealed class DelayedSignInAnswers(PortalServer server) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, portal) =>
+            {
+                await portal();
+                if (server.SignInAnswerDelay > TimeSpan.Zero && HttpMethods.IsPost(context.Request.Method)
+                    && context.Request.Path == QrSignInEndpoints.RedeemPath)
+                {
+                    // A started answer is on its way already: holding it would test nothing.
+                    Assert.False(context.Response.HasStarted, "the ticket POST's answer started before it could be held");
+                    await Task.Delay(server.SignInAnswerDelay);
+                }
+            });
+            next(app);
+        };
     }
 }

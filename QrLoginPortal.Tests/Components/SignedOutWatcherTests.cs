@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Bunit;
 using Bunit.TestDoubles;
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using QrLoginPortal.Components.Account.Shared;
@@ -65,8 +66,26 @@ public sealed class SignedOutWatcherTests : BunitContext
     }
 
     [Fact]
-    public async Task WhenANewSignInOnThisBrowserReplacedTheSession_ThePageLoadsAgainWhereItIs()
+    public async Task WhenANewSignInOnThisBrowserReplacedTheSession_ThePageLoadsAgainWhereItIs_OnceTheBrowserHoldsTheNewSignIn()
     {
+        var reload = JSInterop.SetupVoid("qrLogin.reloadOnceSignedIn", _ => true);
+        var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
+        SignInAs("user-1", here);
+        Render<SignedOutWatcher>();
+        var page = Navigation.Uri;
+
+        await _sessions.EndAsync(here, "user-1", "replaced by a new sign-in on this browser", "user-1", null, SessionEndCause.Replaced);
+
+        // The browser loads the page again once it holds the new cookie (js/qrlogin.js): the server sends it nowhere itself.
+        SpinWait.SpinUntil(() => reload.Invocations.Count > 0, TimeSpan.FromSeconds(10));
+        Assert.Equal(page, Assert.Single(reload.Invocations).Arguments[0]);
+        Assert.Empty(((BunitNavigationManager)Navigation).History);
+    }
+
+    [Fact]
+    public async Task WhenTheReplacedPagesScriptIsMissing_ThePageLoadsAgainAtOnce()
+    {
+        JSInterop.SetupVoid("qrLogin.reloadOnceSignedIn", _ => true).SetException(new JSException("qrLogin is not defined"));
         var here = await _sessions.StartAsync("user-1", "pwd", false, null, null);
         SignInAs("user-1", here);
         Render<SignedOutWatcher>();

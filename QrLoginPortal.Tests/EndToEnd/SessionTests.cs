@@ -106,6 +106,27 @@ public sealed class SessionTests(PortalFactory portal) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public async Task TheSignedInProbe_SaysWhetherTheBrowsersCookieIsOfAnOpenSession_WithoutRedirecting()
+    {
+        await portal.CreateUserAsync("session-probe@test.local");
+        using var browser = portal.CreateBrowser();
+        var anonymous = await browser.Http.GetAsync(SignedInProbe.Path);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.True(anonymous.Headers.CacheControl?.NoStore);
+        await browser.SignInWithPasswordAsync("session-probe@test.local", PortalFactory.DemoPassword);
+        var firstCookies = browser.Cookies.GetAllCookies();
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.Http.GetAsync(SignedInProbe.Path)).StatusCode);
+
+        // A new sign-in replaces the session: until the browser holds the new cookie, the old one says "not signed in".
+        await browser.SignInWithPasswordAsync("session-probe@test.local", PortalFactory.DemoPassword);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await browser.Http.GetAsync(SignedInProbe.Path)).StatusCode);
+        using var stale = portal.CreateBrowser();
+        stale.Cookies.Add(firstCookies);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stale.Http.GetAsync(SignedInProbe.Path)).StatusCode);
+    }
+
+    [Fact]
     public async Task TheSignInPage_TellsASignedInBrowser_ThatSigningInAgainReplacesItsSignIn()
     {
         await portal.CreateUserAsync("session-note@test.local");

@@ -20,6 +20,30 @@ window.qrLogin = {
         return document.visibilityState === "visible";
     },
 
+    // A new sign-in on this browser replaced the page's session: load the page again once the browser holds the new
+    // sign-in's cookie. The push that says so can come before the new sign-in's answer has set it, and a page loaded
+    // with the old cookie would land on the sign-in page. After 5 s the page loads again with whatever the browser holds.
+    reloadOnceSignedIn(url) {
+        const giveUpAt = performance.now() + 5000;
+        const attempt = async () => {
+            try {
+                const answer = await fetch("/account/signed-in", { credentials: "same-origin", cache: "no-store" });
+                if (answer.status === 204) {
+                    location.assign(url);
+                    return;
+                }
+            } catch {
+                // Offline for a moment: asked again below.
+            }
+            if (performance.now() >= giveUpAt) {
+                location.assign(url);
+            } else {
+                setTimeout(attempt, 100);
+            }
+        };
+        attempt();
+    },
+
     countdown(element, remainingMs, onExpired) {
         if (!element) {
             return;
