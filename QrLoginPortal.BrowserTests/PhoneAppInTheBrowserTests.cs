@@ -36,7 +36,7 @@ public sealed class PhoneAppInTheBrowserTests(BrowserFixture fixture) : BrowserT
             var phone = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
             await SignInWithPasswordAsync(phone, PortalServer.DemoEmail, PortalServer.DemoPassword);
             await phone.GotoAsync("/");
-            await phone.EvaluateAsync("() => navigator.serviceWorker.ready");
+            await ServiceWorkerReadyAsync(phone);
 
             var cdp = await context.NewCDPSessionAsync(phone);
             var result = await cdp.SendAsync("Page.getInstallabilityErrors");
@@ -78,7 +78,7 @@ public sealed class PhoneAppInTheBrowserTests(BrowserFixture fixture) : BrowserT
         var approvalUrl = await ReadQrAsync(desktop);
         var phone = await PhoneAtIssueSizeAsync();
         await phone.GotoAsync("/scan");
-        await phone.EvaluateAsync("() => navigator.serviceWorker.ready");
+        await ServiceWorkerReadyAsync(phone);
         // Loaded again under the worker's control, so it sees the shell and its files go by.
         await phone.ReloadAsync();
         await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Scan a sign-in code" })).ToBeVisibleAsync();
@@ -108,6 +108,40 @@ public sealed class PhoneAppInTheBrowserTests(BrowserFixture fixture) : BrowserT
         await phone.GotoAsync("/scan");
         await Expect(phone.GetByRole(AriaRole.Heading, new() { Name = "Scan a sign-in code" })).ToBeVisibleAsync();
         await phone.Context.SetOfflineAsync(false);
+    }
+
+    /// <summary>
+    /// Waits, bounded, for the scanner's service worker. A registration that failed (js/pwa.js tries again on the next page
+    /// load) leaves navigator.serviceWorker.ready pending for ever, and an evaluate has no timeout: CI once hung here for
+    /// 7 minutes. So: 20 s, then the page opened again as a person would, then a failure that says what the browser has.
+    /// </summary>
+    private static async Task ServiceWorkerReadyAsync(IPage phone)
+    {
+        const string Ready = """
+            () => Promise.race([
+                navigator.serviceWorker.ready.then(() => true),
+                new Promise((resolve) => setTimeout(() => resolve(false), 20000)),
+            ])
+            """;
+        if (await phone.EvaluateAsync<bool>(Ready))
+        {
+            return;
+        }
+
+        await phone.ReloadAsync();
+        if (await phone.EvaluateAsync<bool>(Ready))
+        {
+            return;
+        }
+
+        var state = await phone.EvaluateAsync<string>("""
+            async () => {
+                const registration = await navigator.serviceWorker.getRegistration();
+                const worker = registration?.installing ?? registration?.waiting ?? registration?.active;
+                return `registration: ${registration ? registration.scope : "none"}, worker: ${worker?.state ?? "none"}, secure: ${isSecureContext}`;
+            }
+            """);
+        Assert.Fail($"The scanner's service worker is not ready after two page loads ({state}).");
     }
 
     [Fact]
