@@ -87,10 +87,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         var desktop = await NewDesktopPageAsync();
         await SignInWithPasswordAsync(desktop, PortalServer.DemoEmail, PortalServer.DemoPassword);
         // Another tab of the same browser, on a portal page that watches its session.
-        var tab = await desktop.Context.NewPageAsync();
-        await tab.GotoAsync("/account/sessions");
-        await tab.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await tab.EvaluateAsync("() => window.loadedBeforeTheNewSignIn = true");
+        var tab = await OpenWatchingSessionsTabAsync(desktop);
 
         await desktop.GotoAsync(Application.Url + OidcRelyingPartySite.ReauthenticatePath);
 
@@ -108,9 +105,7 @@ public sealed class OidcSignInInTheBrowserTests(BrowserFixture fixture) : Browse
         await ExpectAddressAsync(desktop, Application.Url + "/");
         await Expect(desktop.GetByTestId("amr")).ToHaveTextAsync("qr");
         // The other tab's session was replaced: it loads again where it was, under the new (QR) sign-in.
-        await tab.WaitForFunctionAsync("() => window.loadedBeforeTheNewSignIn === undefined");
-        Assert.Equal(BaseUrl + "/account/sessions", tab.Url);
-        await Expect(tab.Locator("tbody tr").Filter(new() { HasText = "This browser" })).ToContainTextAsync("QR code");
+        await ExpectSessionsTabLoadedAgainUnderAQrSignInAsync(tab);
     }
 
     private async Task<string> SavedRefreshTokenAsync(IPage page)

@@ -23,9 +23,7 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
     {
         await WithPolicyEveryoneAsync(async () =>
         {
-            var desktop = await NewDesktopPageAsync();
-            await desktop.GotoAsync("/login");
-            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (desktop, approvalUrl) = await DesktopShowingItsCodeAsync();
             var (phone, _, _) = await PhoneWithAuthenticatorAsync();
 
             await phone.GotoAsync(approvalUrl);
@@ -47,9 +45,7 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
     {
         await WithPolicyEveryoneAsync(async () =>
         {
-            var desktop = await NewDesktopPageAsync();
-            await desktop.GotoAsync("/login");
-            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (desktop, approvalUrl) = await DesktopShowingItsCodeAsync();
             var (phone, userId, authenticator) = await PhoneWithAuthenticatorAsync();
             await phone.GotoAsync(approvalUrl);
             await RegisterPasskeyFromTheApprovalAsync(phone);
@@ -84,9 +80,7 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
     {
         await WithPolicyEveryoneAsync(async () =>
         {
-            var desktop = await NewDesktopPageAsync();
-            await desktop.GotoAsync("/login");
-            var approvalUrl = OnLocalhost(await ReadQrAsync(desktop));
+            var (desktop, approvalUrl) = await DesktopShowingItsCodeAsync();
             var (phone, _, _) = await PhoneWithAuthenticatorAsync();
             // A slow phone: the passkey scripts arrive only after the person has tapped (routing also turns off the cache).
             var scripts = new ScriptGate();
@@ -146,6 +140,14 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
         }
     }
 
+    /// <summary>A desktop on the sign-in page, and the approval address its QR code shows, on localhost for the phone.</summary>
+    private async Task<(IPage Desktop, string ApprovalUrl)> DesktopShowingItsCodeAsync()
+    {
+        var desktop = await NewDesktopPageAsync();
+        await desktop.GotoAsync("/login");
+        return (desktop, OnLocalhost(await ReadQrAsync(desktop)));
+    }
+
     /// <summary>From the approval page's "Add a passkey": the account's passkey page, the authenticator makes one, it is named, and the page returns.</summary>
     private async Task RegisterPasskeyFromTheApprovalAsync(IPage phone)
     {
@@ -191,11 +193,14 @@ public sealed class PasskeyApprovalInTheBrowserTests(BrowserFixture fixture) : B
             userId = user.Id;
         }
 
-        var device = Fixture.Playwright.Devices["Pixel 7"];
-        device.BaseURL = OnLocalhost(BaseUrl);
-        device.ViewportSize = new ViewportSize { Width = 390, Height = 844 };
-        // The scanner's service worker would fetch the page's scripts past the routes a test sets on them.
-        device.ServiceWorkers = ServiceWorkerPolicy.Block;
+        // A copy of the shared descriptor (ServiceWorkers = Block set on it once followed every later phone: CI's service worker
+        // test found no registration). The scanner's service worker would fetch the scripts past the routes a test sets.
+        var device = new BrowserNewContextOptions(Fixture.Playwright.Devices["Pixel 7"])
+        {
+            BaseURL = OnLocalhost(BaseUrl),
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            ServiceWorkers = ServiceWorkerPolicy.Block,
+        };
         var context = await Fixture.Browser.NewContextAsync(device);
         _contexts.Add(context);
         var phone = await context.NewPageAsync();

@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using QrLoginPortal.BrowserTests.Infrastructure;
 
 namespace QrLoginPortal.BrowserTests;
@@ -16,10 +15,7 @@ public sealed class ReplacedSessionInTheBrowserTests(BrowserFixture fixture) : B
     {
         var desktop = await NewDesktopPageAsync();
         await SignInWithPasswordAsync(desktop, PortalServer.DemoEmail, PortalServer.DemoPassword);
-        var tab = await desktop.Context.NewPageAsync();
-        await tab.GotoAsync("/account/sessions");
-        await tab.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await tab.EvaluateAsync("() => window.loadedBeforeTheNewSignIn = true");
+        var tab = await OpenWatchingSessionsTabAsync(desktop);
         await desktop.GotoAsync("/login");
         var approvalUrl = await ReadQrAsync(desktop);
         var phone = await SignedInPhoneAsync();
@@ -36,9 +32,7 @@ public sealed class ReplacedSessionInTheBrowserTests(BrowserFixture fixture) : B
             Fixture.Server.SignInAnswerDelay = TimeSpan.Zero;
         }
 
-        await tab.WaitForFunctionAsync("() => window.loadedBeforeTheNewSignIn === undefined");
-        await ExpectAddressAsync(tab, BaseUrl + "/account/sessions");
-        await Expect(tab.Locator("tbody tr").Filter(new() { HasText = "This browser" })).ToContainTextAsync("QR code");
+        await ExpectSessionsTabLoadedAgainUnderAQrSignInAsync(tab);
         await ShotAsync(tab, "other-tab-under-the-new-sign-in");
     }
 }

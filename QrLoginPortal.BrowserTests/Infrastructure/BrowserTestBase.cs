@@ -44,9 +44,8 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
 
     protected async Task<IPage> NewPhonePageAsync(IBrowser? browser = null)
     {
-        var device = fixture.Playwright.Devices["Pixel 7"];
-        device.BaseURL = BaseUrl;
-        device.Permissions = ["camera"];
+        // A copy: Playwright hands out one shared descriptor, and a setting made on it would follow every later phone.
+        var device = new BrowserNewContextOptions(fixture.Playwright.Devices["Pixel 7"]) { BaseURL = BaseUrl, Permissions = ["camera"] };
         var context = await (browser ?? fixture.Browser).NewContextAsync(device);
         return await TrackAsync(context);
     }
@@ -127,6 +126,27 @@ public abstract partial class BrowserTestBase(BrowserFixture fixture) : IAsyncLi
         fixture.RecordApprovalToSignedIn(clock.Elapsed);
         TestContext.Current.TestOutputHelper?.WriteLine($"approve click -> signed-in page: {clock.Elapsed.TotalMilliseconds:0} ms");
         await ShotAsync(desktop, "desktop-signed-in");
+    }
+
+    /// <summary>
+    /// Another tab of <paramref name="page"/>'s browser, on /account/sessions with its circuit watching the session, and
+    /// marked so that loading again shows (<see cref="ExpectSessionsTabLoadedAgainUnderAQrSignInAsync"/>).
+    /// </summary>
+    protected static async Task<IPage> OpenWatchingSessionsTabAsync(IPage page)
+    {
+        var tab = await page.Context.NewPageAsync();
+        await tab.GotoAsync("/account/sessions");
+        await tab.Locator("[data-testid=session-watch]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await tab.EvaluateAsync("() => window.loadedBeforeTheNewSignIn = true");
+        return tab;
+    }
+
+    /// <summary>The tab of <see cref="OpenWatchingSessionsTabAsync"/> loaded again where it was, signed in, under a QR sign-in.</summary>
+    protected async Task ExpectSessionsTabLoadedAgainUnderAQrSignInAsync(IPage tab)
+    {
+        await tab.WaitForFunctionAsync("() => window.loadedBeforeTheNewSignIn === undefined");
+        await ExpectAddressAsync(tab, BaseUrl + "/account/sessions");
+        await Expect(tab.Locator("tbody tr").Filter(new() { HasText = "This browser" })).ToContainTextAsync("QR code");
     }
 
     protected async Task ShotAsync(IPage page, string step)
