@@ -173,7 +173,12 @@ public static class SessionExtensions
         if (!active)
         {
             context.RejectPrincipal();
-            await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+            // The probe is asked while a new sign-in's cookie may be on its way: its answer, arriving after that cookie,
+            // must not delete it (the person would be signed out just after signing in). The ended cookie is refused anyway.
+            if (context.HttpContext.Request.Path != SignedInProbe.Path)
+            {
+                await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Diagnostics;
+
 namespace QrLoginPortal.Sessions;
 
 /// <summary>
@@ -15,6 +17,12 @@ public static class SignedInProbe
         app.MapGet(Path, (HttpContext http) =>
         {
             http.Response.Headers.CacheControl = "no-store";
+            // A bare 401: the status-code page would run the request again as another path, whose refused cookie is deleted.
+            if (http.Features.Get<IStatusCodePagesFeature>() is { } statusCodePages)
+            {
+                statusCodePages.Enabled = false;
+            }
+
             // The cookie was checked against its session row on the way in: an ended session's cookie is not a user here.
             return http.User.Identity?.IsAuthenticated == true ? Results.NoContent() : Results.Unauthorized();
         }).AllowAnonymous().ExcludeFromDescription();
